@@ -1,0 +1,229 @@
+package io.porthole.node;
+
+import io.porthole.api.ApiVerticle;
+import io.porthole.common.config.Settings;
+import io.porthole.postgres.EmbeddedPostgres;
+import io.porthole.postgres.PgSettings;
+import io.porthole.registry.SessionRegistryVerticle;
+import io.porthole.sandbox.SandboxSupervisorVerticle;
+import io.vertx.core.Deployable;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.healthchecks.HealthChecks;
+import io.vertx.ext.healthchecks.Status;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Porthole process: a (clustered) Vert.x instance and the verticles of its role. {@code api}
+ * runs the registry and the API; {@code sandbox} the supervisor and a health server; {@code all}
+ * both. With no {@code pg.url}, an API node starts the embedded PostgreSQL under {@code data.dir}.
+ */
+public final class Node {
+
+  private static final Logger log = LoggerFactory.getLogger(Node.class);
+
+  private final Vertx vertx;
+  private final JsonObject config;
+  private final EmbeddedPostgres embedded;
+  private final HazelcastClusterManager cluster;
+  private final Map<String, Deployable> deployed = new LinkedHashMap<>();
+
+  private Node(
+      Vertx vertx, JsonObject config, EmbeddedPostgres embedded, HazelcastClusterManager cluster) {
+    this.vertx = vertx;
+    this.config = config;
+    this.embedded = embedded;
+    this.cluster = cluster;
+  }
+
+  /** Starts a node from a loaded, validated configuration. */
+  public static Future<Node> start(JsonObject loaded) {
+    JsonObject config = loaded.copy();
+    if (Settings.NODE_ID.stringIn(config).isEmpty()) {
+      config.put(Settings.NODE_ID.name(), "node-" + randomHex());
+    }
+    String nodeId = Settings.NODE_ID.stringIn(config);
+    String role = Settings.ROLE.stringIn(config);
+    VertxOptions options = new VertxOptions();
+    HazelcastClusterManager cluster = null;
+    Future<Vertx> vertxFuture;
+    if (Settings.CLUSTER_ENABLED.boolIn(config)) {
+      options.getEventBusOptions().setHost(Settings.CLUSTER_HOST.stringIn(config)).setPort(0);
+      cluster = new HazelcastClusterManager(ClusterSetup.hazelcastConfig(config, nodeId));
+      vertxFuture = Vertx.builder().with(options).withClusterManager(cluster).buildClustered();
+    } else {
+      vertxFuture = Future.succeededFuture(Vertx.builder().with(options).build());
+    }
+    boolean api = !role.equals("sandbox");
+    boolean embeddedPg = api && Settings.PG_URL.stringIn(config).isEmpty();
+    EmbeddedPostgres pg =
+        embeddedPg
+            ? EmbeddedPostgres.create(
+                Path.of(Settings.DATA_DIR.stringIn(config), "postgres"),
+                Settings.PG_EMBEDDED_USER.stringIn(config),
+                Settings.PG_EMBEDDED_PORT.intIn(config))
+            : null;
+    HazelcastClusterManager clusterManager = cluster;
+    log.info("starting node {} with role {}", nodeId, role);
+    return vertxFuture.compose(
+        vertx -> {
+          Node node = new Node(vertx, config, pg, clusterManager);
+          return node.boot(role)
+              .recover(err -> node.stop().transform(v -> Future.failedFuture(err)));
+        });
+  }
+
+  private Future<Node> boot(String role) {
+    HealthChecks health = HealthChecks.create(vertx);
+    health.register("cluster", p -> p.complete(clusterStatus()));
+    Future<Void> chain = Future.succeededFuture();
+    if (embedded != null) {
+      chain =
+          vertx
+              .executeBlocking(embedded::start)
+              .map(
+                  (PgSettings s) -> {
+                    config.put(Settings.PG_URL.name(), s.uri());
+                    return null;
+                  });
+    }
+    List<Deployable> verticles = new ArrayList<>();
+    if (!role.equals("sandbox")) {
+      verticles.add(new SessionRegistryVerticle(health));
+      verticles.add(new ApiVerticle(health));
+    }
+    if (!role.equals("api")) {
+      verticles.add(new SandboxSupervisorVerticle(health));
+    }
+    if (role.equals("sandbox")) {
+      verticles.add(new HealthServerVerticle(health));
+    }
+    for (Deployable v : verticles) {
+      chain =
+          chain.compose(
+              x ->
+                  vertx
+                      .deployVerticle(v, new DeploymentOptions().setConfig(config))
+                      .map(
+                          id -> {
+                            deployed.put(id, v);
+                            return null;
+                          }));
+    }
+    return chain.map(
+        v -> {
+          log.info(
+              "node {} ({}) up: {}",
+              id(),
+              role,
+              deployed.values().stream().map(x -> x.getClass().getSimpleName()).toList());
+          return this;
+        });
+  }
+
+  private Status clusterStatus() {
+    if (cluster == null) {
+      return Status.OK(new JsonObject().put("clustered", false));
+    }
+    boolean joined = cluster.isActive() && cluster.getNodes().contains(cluster.getNodeId());
+    JsonObject data =
+        new JsonObject()
+            .put("clustered", true)
+            .put("members", joined ? cluster.getNodes().size() : 0);
+    return joined ? Status.OK(data) : Status.KO(data);
+  }
+
+  /**
+   * Graceful stop: undeploys in reverse order (the API stops accepting and drains within {@code
+   * shutdown.timeout_ms}), leaves the cluster, then stops the embedded PostgreSQL.
+   */
+  public Future<Void> stop() {
+    List<String> ids = new ArrayList<>(deployed.keySet());
+    Future<Void> chain = Future.succeededFuture();
+    for (int i = ids.size() - 1; i >= 0; i--) {
+      String id = ids.get(i);
+      chain =
+          chain.compose(
+              v ->
+                  vertx
+                      .undeploy(id)
+                      .onFailure(err -> log.warn("undeploy of {} failed: {}", id, err.toString()))
+                      .otherwiseEmpty()
+                      .mapEmpty());
+    }
+    return chain
+        .compose(v -> vertx.close())
+        .compose(v -> stopEmbedded())
+        .onComplete(ar -> log.info("node {} stopped", id()));
+  }
+
+  private Future<Void> stopEmbedded() {
+    if (embedded == null) {
+      return Future.succeededFuture();
+    }
+    Promise<Void> done = Promise.promise();
+    Thread t =
+        new Thread(
+            () -> {
+              embedded.close();
+              done.complete();
+            },
+            "porthole-pg-stop");
+    t.start();
+    return done.future();
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public String id() {
+    return Settings.NODE_ID.stringIn(config);
+  }
+
+  public JsonObject config() {
+    return config.copy();
+  }
+
+  /** The embedded PostgreSQL, or null when the node uses an external one or has no API role. */
+  public EmbeddedPostgres embeddedPostgres() {
+    return embedded;
+  }
+
+  /** Simple names of the deployed verticles, in deployment order. */
+  public List<String> verticles() {
+    return deployed.values().stream().map(v -> v.getClass().getSimpleName()).toList();
+  }
+
+  /** The port of the HTTP server answering /readyz: the API's, or the health server's. */
+  public int httpPort() {
+    for (Deployable v : deployed.values()) {
+      if (v instanceof ApiVerticle a) {
+        return a.actualPort();
+      }
+      if (v instanceof HealthServerVerticle h) {
+        return h.actualPort();
+      }
+    }
+    return -1;
+  }
+
+  private static String randomHex() {
+    byte[] b = new byte[4];
+    ThreadLocalRandom.current().nextBytes(b);
+    return HexFormat.of().formatHex(b);
+  }
+}
