@@ -1,5 +1,6 @@
 package io.porthole.api;
 
+import io.porthole.common.FrontDoor;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -12,33 +13,55 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The public HTTP server: health, and (as later parts land) the REST API. On undeploy it stops
- * accepting, reports not-ready, and gives in-flight requests {@code shutdown.timeout_ms} to finish.
+ * The public HTTP server: health, and the REST API (sessions, exposures, share links, keys; see
+ * {@code docs/openapi.yaml}). Requests are authenticated with an API key and validated strictly
+ * here; the registry does the work over the event bus. On undeploy it stops accepting, reports
+ * not-ready, and gives in-flight requests {@code shutdown.timeout_ms} to finish.
  */
 public class ApiVerticle extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(ApiVerticle.class);
 
   private final HealthChecks health;
+  private final FrontDoor frontDoor;
   private HttpServer server;
+  private Router router;
   private volatile boolean stopping;
 
   public ApiVerticle(HealthChecks health) {
+    this(health, FrontDoor.NONE);
+  }
+
+  /** With the proxy's front door, which claims path-form and subdomain requests first. */
+  public ApiVerticle(HealthChecks health, FrontDoor frontDoor) {
     this.health = health;
+    this.frontDoor = frontDoor;
   }
 
   @Override
   public Future<?> start() {
     ApiConfig cfg = ApiConfig.from(config());
-    Router router = Router.router(vertx);
+    router = Router.router(vertx);
     health.register("http", p -> p.complete(stopping ? Status.KO() : Status.OK()));
     HealthRoutes.mount(router, cfg.nodeId(), health);
+    Registry registry = new Registry(vertx);
+    Routes routes = new Routes(router, new Auth(registry), cfg.maxBodyBytes());
+    SessionRoutes.mount(routes, registry, cfg);
+    ExposureRoutes.mount(routes, registry, cfg);
+    KeyRoutes.mount(routes, registry);
     HealthRoutes.mountErrors(router);
     server =
         vertx.createHttpServer(
             new HttpServerOptions().setTcpNoDelay(true).setMaxHeaderSize(16 * 1024));
     return server
-        .requestHandler(router)
+        .requestHandler(
+            req -> {
+              if (frontDoor.claims(req)) {
+                frontDoor.handle(req);
+              } else {
+                router.handle(req);
+              }
+            })
         .listen(cfg.port(), cfg.host())
         .onSuccess(s -> log.info("API listening on {}:{}", cfg.host(), s.actualPort()));
   }
@@ -46,6 +69,11 @@ public class ApiVerticle extends VerticleBase {
   /** The bound port (useful when {@code http.port} is 0). */
   public int actualPort() {
     return server.actualPort();
+  }
+
+  /** The router, for tests that compare its routes with {@code docs/openapi.yaml}. */
+  public Router router() {
+    return router;
   }
 
   @Override

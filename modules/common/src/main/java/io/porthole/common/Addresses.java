@@ -11,7 +11,8 @@ public final class Addresses {
   public static final String REGISTRY_PING = "porthole.registry.ping";
 
   /** Registry: check a sandbox's tunnel token. {sandbox_id, token, instance_id} → {sandbox_id}. */
-  public static final String REGISTRY_SANDBOX_AUTHENTICATE = "porthole.registry.sandbox.authenticate";
+  public static final String REGISTRY_SANDBOX_AUTHENTICATE =
+      "porthole.registry.sandbox.authenticate";
 
   /**
    * Registry: a sandbox's tunnel came up on a node. {sandbox_id, instance_id, node_id, capacity?,
@@ -26,6 +27,80 @@ public final class Addresses {
   /** Registry: create (or rotate) a sandbox's tunnel token. {sandbox_id} → {sandbox_id, token}. */
   public static final String REGISTRY_SANDBOX_ISSUE_TOKEN = "porthole.registry.sandbox.issue-token";
 
+  /** Registry: resolve an API key. {key_hash} → {key_id, owner, admin}. Plain keys never travel. */
+  public static final String REGISTRY_KEY_AUTHENTICATE = "porthole.registry.key.authenticate";
+
+  /** Registry: create an API key (admin). {actor, actor_admin, owner, admin?, label?} → key. */
+  public static final String REGISTRY_KEY_CREATE = "porthole.registry.key.create";
+
+  /** Registry: list API keys. {actor_owner, actor_admin} → {keys: [..]} (never hashes). */
+  public static final String REGISTRY_KEY_LIST = "porthole.registry.key.list";
+
+  /** Registry: revoke an API key. {actor, actor_owner, actor_admin, key_id} → the key. */
+  public static final String REGISTRY_KEY_REVOKE = "porthole.registry.key.revoke";
+
+  /** Registry: place and create a session. {owner, key_id, image?, command?, ...} → session. */
+  public static final String REGISTRY_SESSION_CREATE = "porthole.registry.session.create";
+
+  /** Registry: one owner's sessions. {owner, include_ended?} → {sessions: [..]}. */
+  public static final String REGISTRY_SESSION_LIST = "porthole.registry.session.list";
+
+  /** Registry: one session. {owner, session_id} → session. */
+  public static final String REGISTRY_SESSION_GET = "porthole.registry.session.get";
+
+  /**
+   * Registry: end a session (container removed, exposures and ports freed). {owner, session_id}.
+   */
+  public static final String REGISTRY_SESSION_END = "porthole.registry.session.end";
+
+  /** Registry: expose a port. {owner, session_id, port, protocol, ...} → {exposure, created}. */
+  public static final String REGISTRY_EXPOSURE_CREATE = "porthole.registry.exposure.create";
+
+  /** Registry: a session's exposures. {owner, session_id} → {session_id, exposures: [..]}. */
+  public static final String REGISTRY_EXPOSURE_LIST = "porthole.registry.exposure.list";
+
+  /** Registry: unexpose a port. {owner, session_id, port} → {session_id, port, freed_port?}. */
+  public static final String REGISTRY_EXPOSURE_DELETE = "porthole.registry.exposure.delete";
+
+  /**
+   * Registry, for the proxy: what a front door leads to. {session_id, port} | {session_id, name} |
+   * {allocated_port} | {share_token} → exposure with its policy, owner and container address.
+   */
+  public static final String REGISTRY_EXPOSURE_RESOLVE = "porthole.registry.exposure.resolve";
+
+  /** Registry: create a share link. {owner, session_id, port, expires_in_s?} → {id, token, ..}. */
+  public static final String REGISTRY_SHARE_CREATE = "porthole.registry.share.create";
+
+  /** Registry: an exposure's share links. {owner, session_id, port} → {shares: [..]}. */
+  public static final String REGISTRY_SHARE_LIST = "porthole.registry.share.list";
+
+  /** Registry: revoke one ({share_id}) or all share links of an exposure. → {revoked: n}. */
+  public static final String REGISTRY_SHARE_REVOKE = "porthole.registry.share.revoke";
+
+  /**
+   * Port allocator: allocate a host port for an exposure. {session_id, target_port, owner,
+   * protocol} → {port, session_id, target_port, protocol, allocation_id}.
+   */
+  public static final String PORTS_ALLOCATE = "porthole.ports.allocate";
+
+  /** Port allocator: every current allocation. {} → {allocations: [..]}. */
+  public static final String PORTS_LIST = "porthole.ports.list";
+
+  /**
+   * Published (to every node) after a port is allocated: {port, session_id, target_port, protocol,
+   * allocation_id}. Every API node binds the port.
+   */
+  public static final String PORTS_ALLOCATED = "porthole.ports.allocated";
+
+  /**
+   * Published (to every node) after a port is freed: {port, session_id, target_port, protocol,
+   * allocation_id}. Every API node closes its listener on the port.
+   */
+  public static final String PORTS_FREED = "porthole.ports.freed";
+
+  /** Published by a node when a sandbox's tunnels on it come or go: {sandbox_id, node_id}. */
+  public static final String TUNNELS_CHANGED = "porthole.tunnels.changed";
+
   private Addresses() {}
 
   /**
@@ -37,8 +112,8 @@ public final class Addresses {
   }
 
   /**
-   * Where one sandbox's tunnel is, registered by the node that holds it. Reply {node_id, host, port}:
-   * the node's internal data-plane endpoint for the node-to-node hop.
+   * Where one sandbox's tunnel is, registered by the node that holds it. Reply {node_id, host,
+   * port}: the node's internal data-plane endpoint for the node-to-node hop.
    */
   public static String sandboxRoute(String sandboxId) {
     return "porthole.sandbox." + sandboxId + ".route";

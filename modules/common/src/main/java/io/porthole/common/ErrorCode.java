@@ -59,6 +59,16 @@ public enum ErrorCode {
     return INTERNAL;
   }
 
+  /** The code whose {@link #wireName()} is {@code name}, or {@code fallback}. */
+  public static ErrorCode fromWireName(String name, ErrorCode fallback) {
+    for (ErrorCode c : values()) {
+      if (c.wireName.equals(name)) {
+        return c;
+      }
+    }
+    return fallback;
+  }
+
   /**
    * Maps any failure of an event-bus request to an error code: a recipient's typed failure keeps
    * its code, no handler means the part is unavailable (503), a timeout is a 504.

@@ -1,17 +1,25 @@
 package io.porthole.node;
 
 import io.porthole.api.ApiVerticle;
+import io.porthole.common.Addresses;
 import io.porthole.common.config.Settings;
+import io.porthole.ports.PortAllocatorVerticle;
 import io.porthole.postgres.EmbeddedPostgres;
 import io.porthole.postgres.PgSettings;
+import io.porthole.proxy.ProxyFrontDoor;
+import io.porthole.proxy.ProxyVerticle;
 import io.porthole.registry.SessionRegistryVerticle;
 import io.porthole.sandbox.SandboxSupervisorVerticle;
+import io.porthole.sandbox.tunnel.TunnelClientVerticle;
+import io.porthole.tunnel.server.TunnelServerVerticle;
+import io.porthole.tunnel.server.Tunnels;
 import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.healthchecks.Status;
@@ -89,6 +97,12 @@ public final class Node {
   private Future<Node> boot(String role) {
     HealthChecks health = HealthChecks.create(vertx);
     health.register("cluster", p -> p.complete(clusterStatus()));
+    boolean api = !role.equals("sandbox");
+    boolean sandbox = !role.equals("api");
+    if (role.equals("all") && Settings.SANDBOX_ID.stringIn(config).isEmpty()) {
+      // one process, one stable sandbox: its containers survive restarts of the node
+      config.put(Settings.SANDBOX_ID.name(), "sbx-local");
+    }
     Future<Void> chain = Future.succeededFuture();
     if (embedded != null) {
       chain =
@@ -100,28 +114,26 @@ public final class Node {
                     return null;
                   });
     }
-    List<Deployable> verticles = new ArrayList<>();
-    if (!role.equals("sandbox")) {
-      verticles.add(new SessionRegistryVerticle(health));
-      verticles.add(new ApiVerticle(health));
+    if (api) {
+      Tunnels tunnels = new Tunnels();
+      ProxyFrontDoor door = new ProxyFrontDoor();
+      TunnelServerVerticle tunnelServer = new TunnelServerVerticle(tunnels);
+      chain = deploy(chain, new SessionRegistryVerticle(health));
+      chain = deploy(chain, new PortAllocatorVerticle());
+      chain = deploy(chain, tunnelServer);
+      chain = deploy(chain, new ProxyVerticle(tunnels, door));
+      chain = deploy(chain, new ApiVerticle(health, door));
+      if (sandbox) {
+        chain = chain.compose(v -> localSandboxToken(tunnelServer.actualPort()));
+      }
     }
-    if (!role.equals("api")) {
-      verticles.add(new SandboxSupervisorVerticle(health));
+    if (sandbox) {
+      SandboxSupervisorVerticle supervisor = new SandboxSupervisorVerticle(health);
+      chain = deploy(chain, supervisor);
+      chain = deploy(chain, new TunnelClientVerticle(supervisor));
     }
     if (role.equals("sandbox")) {
-      verticles.add(new HealthServerVerticle(health));
-    }
-    for (Deployable v : verticles) {
-      chain =
-          chain.compose(
-              x ->
-                  vertx
-                      .deployVerticle(v, new DeploymentOptions().setConfig(config))
-                      .map(
-                          id -> {
-                            deployed.put(id, v);
-                            return null;
-                          }));
+      chain = deploy(chain, new HealthServerVerticle(health));
     }
     return chain.map(
         v -> {
@@ -132,6 +144,40 @@ public final class Node {
               deployed.values().stream().map(x -> x.getClass().getSimpleName()).toList());
           return this;
         });
+  }
+
+  private Future<Void> deploy(Future<Void> after, Deployable verticle) {
+    return after.compose(
+        x ->
+            vertx
+                .deployVerticle(verticle, new DeploymentOptions().setConfig(config))
+                .map(
+                    id -> {
+                      deployed.put(id, verticle);
+                      return null;
+                    }));
+  }
+
+  /**
+   * The all role's sandbox dials its own node: a token issued in-process (stored hashed like any
+   * other) and the local tunnel URL.
+   */
+  private Future<Void> localSandboxToken(int tunnelPort) {
+    String sandboxId = Settings.SANDBOX_ID.stringIn(config);
+    return vertx
+        .eventBus()
+        .<JsonObject>request(
+            Addresses.REGISTRY_SANDBOX_ISSUE_TOKEN,
+            new JsonObject().put("sandbox_id", sandboxId).put("actor", "node:" + id()))
+        .map(
+            reply -> {
+              config.put(Settings.SANDBOX_TOKEN.name(), reply.body().getString("token"));
+              config.put(
+                  Settings.TUNNEL_URLS.name(),
+                  new JsonArray().add("ws://127.0.0.1:" + tunnelPort + "/api/v1/tunnel"));
+              config.put(Settings.TUNNEL_CONNECTIONS.name(), 1);
+              return null;
+            });
   }
 
   private Status clusterStatus() {
@@ -206,6 +252,16 @@ public final class Node {
   /** Simple names of the deployed verticles, in deployment order. */
   public List<String> verticles() {
     return deployed.values().stream().map(v -> v.getClass().getSimpleName()).toList();
+  }
+
+  /** The port where this node accepts sandbox tunnels, or -1 without the api role. */
+  public int tunnelPort() {
+    for (Deployable v : deployed.values()) {
+      if (v instanceof TunnelServerVerticle t) {
+        return t.actualPort();
+      }
+    }
+    return -1;
   }
 
   /** The port of the HTTP server answering /readyz: the API's, or the health server's. */

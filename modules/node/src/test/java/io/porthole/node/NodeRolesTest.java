@@ -49,6 +49,11 @@ class NodeRolesTest {
   }
 
   private JsonObject config(String role, int clusterPort, List<Integer> members) {
+    return config(role, clusterPort, members, new JsonObject());
+  }
+
+  private JsonObject config(
+      String role, int clusterPort, List<Integer> members, JsonObject overrides) {
     JsonArray memberList = new JsonArray();
     members.forEach(p -> memberList.add("127.0.0.1:" + p));
     return Settings.validate(
@@ -57,10 +62,12 @@ class NodeRolesTest {
             .put(Settings.HTTP_HOST.name(), "127.0.0.1")
             .put(Settings.HTTP_PORT.name(), 0)
             .put(Settings.HEALTH_PORT.name(), 0)
+            .put(Settings.TUNNEL_PORT.name(), 0)
             .put(Settings.PG_URL.name(), TestPostgres.freshDatabase().uri())
             .put(Settings.CLUSTER_NAME.name(), clusterName)
             .put(Settings.CLUSTER_PORT.name(), clusterPort)
-            .put(Settings.CLUSTER_MEMBERS.name(), memberList));
+            .put(Settings.CLUSTER_MEMBERS.name(), memberList)
+            .mergeIn(overrides));
   }
 
   private Future<Node> start(JsonObject config) {
@@ -107,7 +114,12 @@ class NodeRolesTest {
               ctx.verify(
                   () ->
                       assertThat(node.verticles())
-                          .containsExactly("SessionRegistryVerticle", "ApiVerticle"));
+                          .containsExactly(
+                              "SessionRegistryVerticle",
+                              "PortAllocatorVerticle",
+                              "TunnelServerVerticle",
+                              "ProxyVerticle",
+                              "ApiVerticle"));
               return readyz(node);
             })
         .onComplete(
@@ -135,13 +147,39 @@ class NodeRolesTest {
     int sandboxPort = freePort();
     List<Integer> members = List.of(apiPort, sandboxPort);
     start(config("api", apiPort, members))
-        .compose(api -> start(config("sandbox", sandboxPort, members)))
+        .compose(
+            api ->
+                api.vertx()
+                    .eventBus()
+                    .<JsonObject>request(
+                        io.porthole.common.Addresses.REGISTRY_SANDBOX_ISSUE_TOKEN,
+                        new JsonObject().put("sandbox_id", "sbx-roles")))
+        .compose(
+            token ->
+                start(
+                    config(
+                        "sandbox",
+                        sandboxPort,
+                        members,
+                        new JsonObject()
+                            .put(Settings.SANDBOX_ID.name(), "sbx-roles")
+                            .put(Settings.SANDBOX_TOKEN.name(), token.body().getString("token"))
+                            .put(
+                                Settings.TUNNEL_URLS.name(),
+                                new JsonArray()
+                                    .add(
+                                        "ws://127.0.0.1:"
+                                            + nodes.get(0).tunnelPort()
+                                            + "/api/v1/tunnel")))))
         .compose(
             sandbox -> {
               ctx.verify(
                   () ->
                       assertThat(sandbox.verticles())
-                          .containsExactly("SandboxSupervisorVerticle", "HealthServerVerticle"));
+                          .containsExactly(
+                              "SandboxSupervisorVerticle",
+                              "TunnelClientVerticle",
+                              "HealthServerVerticle"));
               return Future.all(readyz(nodes.get(0)), readyz(sandbox));
             })
         .onComplete(
@@ -178,8 +216,12 @@ class NodeRolesTest {
                       assertThat(node.verticles())
                           .containsExactly(
                               "SessionRegistryVerticle",
+                              "PortAllocatorVerticle",
+                              "TunnelServerVerticle",
+                              "ProxyVerticle",
                               "ApiVerticle",
-                              "SandboxSupervisorVerticle"));
+                              "SandboxSupervisorVerticle",
+                              "TunnelClientVerticle"));
               return readyz(node);
             })
         .onComplete(

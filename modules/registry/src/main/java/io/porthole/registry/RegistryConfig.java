@@ -6,7 +6,14 @@ import io.porthole.postgres.PgSettings;
 import io.vertx.core.json.JsonObject;
 
 /** The registry's part of the configuration. */
-public record RegistryConfig(PgSettings pg, int poolSize, String bootstrapAdminKey) {
+public record RegistryConfig(
+    PgSettings pg,
+    int poolSize,
+    String bootstrapAdminKey,
+    boolean portsEnabled,
+    int exposuresPerSession,
+    int defaultCapacity,
+    long createTimeoutMs) {
 
   /** Parses the node's flat configuration; {@code pg.url} must name a server by now. */
   public static RegistryConfig from(JsonObject config) {
@@ -21,6 +28,12 @@ public record RegistryConfig(PgSettings pg, int poolSize, String bootstrapAdminK
       throw new ConfigException(Settings.PG_URL, e.getMessage());
     }
     return new RegistryConfig(
-        pg, Settings.PG_POOL_SIZE.intIn(config), Settings.BOOTSTRAP_ADMIN_KEY.stringIn(config));
+        pg,
+        Settings.PG_POOL_SIZE.intIn(config),
+        Settings.BOOTSTRAP_ADMIN_KEY.stringIn(config),
+        Settings.PORTS_ENABLED.boolIn(config),
+        Settings.QUOTA_EXPOSURES_PER_SESSION.intIn(config),
+        Settings.SESSIONS_DEFAULT_CAPACITY.intIn(config),
+        Settings.SESSIONS_CREATE_TIMEOUT_MS.longIn(config));
   }
 }

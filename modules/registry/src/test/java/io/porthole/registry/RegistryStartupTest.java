@@ -80,7 +80,7 @@ class RegistryStartupTest {
                                   column(
                                       pg,
                                       "SELECT version FROM flyway_schema_history WHERE success"))
-                              .containsExactly("1");
+                              .containsExactly("1", "2");
                           ctx.completeNow();
                         })));
   }

@@ -1,8 +1,13 @@
 package io.porthole.sandbox;
 
+import io.porthole.common.ErrorCode;
+import io.porthole.common.PortholeException;
+import io.porthole.common.config.ConfigException;
+import io.porthole.sandbox.tunnel.SandboxEndpoint;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.healthchecks.Status;
 import java.time.Duration;
@@ -11,17 +16,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The sandbox side: owns the Docker engine connection. Contributes the {@code docker} readiness
- * check (engine answers and the dev-container image exists). Every docker-java call runs on a
- * worker thread.
+ * The sandbox side: owns the Docker engine connection and the sessions' dev containers. Wires the
+ * runtime, {@link SessionContainers}, {@link SandboxCommands} and {@link EngineMonitor}; at start
+ * re-reads the IPs of existing containers (the local reconcile) and then probes the engine every
+ * {@code sandbox.probe_interval_ms}. Contributes the {@code docker} readiness check (engine answers
+ * and the dev-container image exists). Every docker-java call runs on a worker thread.
+ *
+ * <p>The tunnel client uses {@link #commands()} for the sandbox commands it receives and {@link
+ * #resolveTarget} for where to forward a stream; both are valid once the verticle has started.
  */
-public class SandboxSupervisorVerticle extends VerticleBase {
+public class SandboxSupervisorVerticle extends VerticleBase implements SandboxEndpoint {
 
   private static final Logger log = LoggerFactory.getLogger(SandboxSupervisorVerticle.class);
 
   private final HealthChecks health;
   private final Function<SandboxConfig, ContainerRuntime> runtimes;
+  private SandboxConfig cfg;
   private ContainerRuntime runtime;
+  private volatile SandboxCommands commands;
+  private EngineMonitor monitor;
+  private long probeTimer = -1;
 
   public SandboxSupervisorVerticle(HealthChecks health) {
     this(
@@ -39,24 +53,72 @@ public class SandboxSupervisorVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    SandboxConfig cfg = SandboxConfig.from(config());
+    try {
+      cfg = SandboxConfig.from(config());
+    } catch (ConfigException e) {
+      return Future.failedFuture(e);
+    }
     runtime = runtimes.apply(cfg);
-    health.register("docker", 5000, p -> dockerStatus(cfg).onComplete(p));
-    // A Docker engine that is down at start-up is not fatal: readiness says so, and work resumes
-    // when it answers.
-    return dockerStatus(cfg)
-        .onSuccess(
-            s ->
-                log.info(
-                    "sandbox {} on Docker {} (depth {}): {}",
-                    cfg.sandboxId(),
-                    cfg.dockerHost(),
-                    cfg.depth(),
-                    s.getData()))
+    SessionContainers containers = new SessionContainers(runtime, cfg);
+    monitor = new EngineMonitor(vertx, runtime, containers);
+    commands = new SandboxCommands(vertx, containers);
+    health.register("docker", 5000, p -> dockerStatus().onComplete(p));
+    probeTimer = vertx.setPeriodic(cfg.probeInterval().toMillis(), id -> monitor.probe());
+    // A Docker engine that is down at start-up is not fatal: readiness says so, and the probe
+    // resumes the work (re-reading container IPs) when it answers.
+    return Future.join(
+            dockerStatus()
+                .onSuccess(
+                    s ->
+                        log.info(
+                            "sandbox {} on Docker {} (depth {}, privileged {}, host Docker {}):"
+                                + " {}",
+                            cfg.sandboxId(),
+                            cfg.dockerHost(),
+                            cfg.depth(),
+                            cfg.allowPrivileged() ? "allowed" : "refused",
+                            cfg.allowHostDocker() ? "allowed" : "refused",
+                            s.getData())),
+            monitor.probe())
         .mapEmpty();
   }
 
-  private Future<Status> dockerStatus(SandboxConfig cfg) {
+  /** The sandbox command table (container.create, reconcile, ...). Null before start. */
+  public SandboxCommands commands() {
+    return commands;
+  }
+
+  /**
+   * Runs one sandbox command: see {@link SandboxCommands#handle}. Fails {@code UNAVAILABLE} when
+   * the supervisor is not running.
+   */
+  @Override
+  public Future<JsonObject> handle(String command, JsonObject body) {
+    SandboxCommands c = commands;
+    if (c == null) {
+      return Future.failedFuture(
+          new PortholeException(ErrorCode.UNAVAILABLE, "the sandbox supervisor is not running"));
+    }
+    return c.handle(command, body);
+  }
+
+  /** Where to forward a stream for a session's port: see {@link SandboxCommands#resolveTarget}. */
+  @Override
+  public Future<SocketAddress> resolveTarget(String sessionId, int port) {
+    SandboxCommands c = commands;
+    if (c == null) {
+      return Future.failedFuture(
+          new PortholeException(ErrorCode.UNAVAILABLE, "the sandbox supervisor is not running"));
+    }
+    return c.resolveTarget(sessionId, port);
+  }
+
+  /** This sandbox's id (config {@code sandbox.id}, or sbx-&lt;node id&gt;). Null before start. */
+  public String sandboxId() {
+    return cfg == null ? null : cfg.sandboxId();
+  }
+
+  private Future<Status> dockerStatus() {
     return vertx
         .executeBlocking(
             () -> {
@@ -81,10 +143,19 @@ public class SandboxSupervisorVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    vertx.cancelTimer(probeTimer);
     health.unregister("docker");
+    commands = null;
+    EngineMonitor m = monitor;
+    ContainerRuntime r = runtime;
     return vertx.executeBlocking(
         () -> {
-          runtime.close();
+          if (m != null) {
+            m.close();
+          }
+          if (r != null) {
+            r.close();
+          }
           return null;
         });
   }

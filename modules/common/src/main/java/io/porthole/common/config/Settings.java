@@ -141,6 +141,51 @@ public final class Settings {
           0,
           43,
           "Nesting level of this sandbox; its networks come from 10.(212+depth).0.0/16.");
+  public static final ConfigKey SANDBOX_CPU_MILLIS =
+      ConfigKey.integer(
+          "sandbox.cpu_millis",
+          env("sandbox.cpu_millis"),
+          1000,
+          0,
+          1_024_000,
+          "CPU limit of each dev container in thousandths of a CPU (1000 = one CPU); 0 = none.");
+  public static final ConfigKey SANDBOX_MEMORY_MB =
+      ConfigKey.integer(
+          "sandbox.memory_mb",
+          env("sandbox.memory_mb"),
+          2048,
+          0,
+          4_194_304,
+          "Memory limit of each dev container in MiB (at least 6); 0 = none.");
+  public static final ConfigKey SANDBOX_ALLOW_PRIVILEGED =
+      ConfigKey.bool(
+          "sandbox.allow_privileged",
+          env("sandbox.allow_privileged"),
+          false,
+          "Whether a session may ask for a privileged dev container (nested Docker).");
+  public static final ConfigKey SANDBOX_PRIVILEGED_DROP_CAPS =
+      ConfigKey.list(
+          "sandbox.privileged_drop_caps",
+          env("sandbox.privileged_drop_caps"),
+          List.of(),
+          "Capabilities a privileged dev container does without, for engines whose host cannot"
+              + " grant them all (e.g. SYS_RESOURCE); empty means Docker's --privileged.");
+  public static final ConfigKey SANDBOX_ALLOW_HOST_DOCKER =
+      ConfigKey.bool(
+          "sandbox.allow_host_docker",
+          env("sandbox.allow_host_docker"),
+          false,
+          "Whether a session may opt in to the host's Docker socket at /var/run/host-docker.sock"
+              + " (audited).");
+  public static final ConfigKey SANDBOX_PROBE_INTERVAL_MS =
+      ConfigKey.integer(
+          "sandbox.probe_interval_ms",
+          env("sandbox.probe_interval_ms"),
+          5000,
+          100,
+          600_000,
+          "How often the supervisor checks the Docker engine and, when it is back, re-reads"
+              + " container IPs.");
   public static final ConfigKey HEALTH_PORT =
       ConfigKey.integer(
           "health.port",
@@ -158,6 +203,209 @@ public final class Settings {
           0,
           600_000,
           "On SIGTERM, how long in-flight requests may take to finish before they are failed.");
+
+  public static final ConfigKey TUNNEL_PORT =
+      ConfigKey.integer(
+          "tunnel.port",
+          env("tunnel.port"),
+          8082,
+          0,
+          65535,
+          "Port where API nodes accept sandbox tunnels (WebSocket at /api/v1/tunnel; 0 picks one).");
+  public static final ConfigKey TUNNEL_TLS_CERT =
+      ConfigKey.string(
+          "tunnel.tls.cert_file",
+          env("tunnel.tls.cert_file"),
+          "",
+          "PEM certificate chain for the tunnel listener; empty serves plain WebSocket.");
+  public static final ConfigKey TUNNEL_TLS_KEY =
+      ConfigKey.string(
+          "tunnel.tls.key_file",
+          env("tunnel.tls.key_file"),
+          "",
+          "PEM private key for the tunnel listener (with tunnel.tls.cert_file).");
+  public static final ConfigKey TUNNEL_URLS =
+      ConfigKey.list(
+          "tunnel.urls",
+          env("tunnel.urls"),
+          List.of("ws://127.0.0.1:8082/api/v1/tunnel"),
+          "Tunnel endpoints of API nodes a sandbox dials (ws:// or wss://); the all role dials its"
+              + " own.");
+  public static final ConfigKey TUNNEL_CONNECTIONS =
+      ConfigKey.integer(
+          "tunnel.connections",
+          env("tunnel.connections"),
+          2,
+          1,
+          8,
+          "How many tunnels a sandbox keeps, each to a different URL when there are several.");
+  public static final ConfigKey TUNNEL_MAX_PER_SANDBOX =
+      ConfigKey.integer(
+          "tunnel.max_per_sandbox",
+          env("tunnel.max_per_sandbox"),
+          2,
+          1,
+          16,
+          "Most tunnels one sandbox id may hold on a node; a new one with the same instance id"
+              + " replaces the old.");
+  public static final ConfigKey TUNNEL_GRACE_MS =
+      ConfigKey.integer(
+          "tunnel.grace_ms",
+          env("tunnel.grace_ms"),
+          10_000,
+          0,
+          600_000,
+          "While a sandbox reconnects, new streams for it wait this long (bounded queue) before"
+              + " failing.");
+  public static final ConfigKey TUNNEL_PING_INTERVAL_MS =
+      ConfigKey.integer(
+          "tunnel.ping_interval_ms",
+          env("tunnel.ping_interval_ms"),
+          5_000,
+          100,
+          600_000,
+          "Keep-alive ping interval, both ways.");
+  public static final ConfigKey TUNNEL_DEAD_AFTER_MS =
+      ConfigKey.integer(
+          "tunnel.dead_after_ms",
+          env("tunnel.dead_after_ms"),
+          15_000,
+          500,
+          600_000,
+          "A peer silent this long is declared dead and its tunnel closed.");
+  public static final ConfigKey TUNNEL_BACKOFF_MIN_MS =
+      ConfigKey.integer(
+          "tunnel.backoff_min_ms",
+          env("tunnel.backoff_min_ms"),
+          200,
+          10,
+          600_000,
+          "First reconnect delay of the sandbox's tunnel client (doubles, jittered).");
+  public static final ConfigKey TUNNEL_BACKOFF_MAX_MS =
+      ConfigKey.integer(
+          "tunnel.backoff_max_ms",
+          env("tunnel.backoff_max_ms"),
+          10_000,
+          10,
+          600_000,
+          "Cap of the reconnect delay.");
+  public static final ConfigKey TUNNEL_CONTROL_TIMEOUT_MS =
+      ConfigKey.integer(
+          "tunnel.control_timeout_ms",
+          env("tunnel.control_timeout_ms"),
+          60_000,
+          100,
+          600_000,
+          "How long a command to a sandbox (create a container, ...) may take.");
+  public static final ConfigKey SANDBOX_TOKEN =
+      ConfigKey.string(
+          "sandbox.token",
+          "PORTHOLE_SANDBOX_TOKEN",
+          "",
+          "The sandbox's tunnel token (issued by an admin); required for the sandbox role, made"
+              + " in-process for the all role.");
+
+  public static final ConfigKey API_PUBLIC_URL =
+      ConfigKey.string(
+          "api.public_url",
+          env("api.public_url"),
+          "",
+          "Base URL clients reach the API at (https://porthole.example.com), used in the URLs the"
+              + " API returns; empty: http:// and the request's Host header.");
+  public static final ConfigKey API_MAX_BODY_BYTES =
+      ConfigKey.integer(
+          "api.max_body_bytes",
+          env("api.max_body_bytes"),
+          65_536,
+          1_024,
+          16_777_216,
+          "Largest REST API request body; a larger one is refused with 413.");
+  public static final ConfigKey PORTS_ENABLED =
+      ConfigKey.bool(
+          "ports.enabled",
+          env("ports.enabled"),
+          true,
+          "Port mode: each exposure also gets a host port from the range, bound by every API node.");
+  public static final ConfigKey PORTS_RANGE_START =
+      ConfigKey.integer(
+          "ports.range_start",
+          env("ports.range_start"),
+          30_000,
+          1,
+          65_535,
+          "First host port the allocator hands out.");
+  public static final ConfigKey PORTS_RANGE_END =
+      ConfigKey.integer(
+          "ports.range_end",
+          env("ports.range_end"),
+          40_000,
+          1,
+          65_535,
+          "Last host port the allocator hands out (inclusive).");
+  public static final ConfigKey PORTS_RESERVED =
+      ConfigKey.list(
+          "ports.reserved",
+          env("ports.reserved"),
+          List.of(),
+          "Ports Porthole never uses: never allocated, and refused as an exposed port; single"
+              + " ports or ranges (22, 30000-30099).");
+  public static final ConfigKey QUOTA_EXPOSURES_PER_SESSION =
+      ConfigKey.integer(
+          "quota.exposures_per_session",
+          env("quota.exposures_per_session"),
+          20,
+          0,
+          10_000,
+          "Most exposed ports one session may have; more is refused with 429.");
+  public static final ConfigKey QUOTA_PORTS_PER_OWNER =
+      ConfigKey.integer(
+          "quota.ports_per_owner",
+          env("quota.ports_per_owner"),
+          50,
+          0,
+          100_000,
+          "Most allocated host ports one owner may hold across sessions; more is refused with 429.");
+  public static final ConfigKey SESSIONS_DEFAULT_CAPACITY =
+      ConfigKey.integer(
+          "sessions.default_capacity",
+          env("sessions.default_capacity"),
+          50,
+          1,
+          100_000,
+          "Sessions a sandbox takes when its tunnel does not announce a capacity.");
+  public static final ConfigKey SESSIONS_CREATE_TIMEOUT_MS =
+      ConfigKey.integer(
+          "sessions.create_timeout_ms",
+          env("sessions.create_timeout_ms"),
+          120_000,
+          1_000,
+          3_600_000,
+          "How long creating a session's dev container on its sandbox may take before 504.");
+
+  public static final ConfigKey PROXY_TRUSTED_PROXIES =
+      ConfigKey.list(
+          "proxy.trusted_proxies",
+          env("proxy.trusted_proxies"),
+          List.of(),
+          "Addresses of load balancers whose X-Forwarded-Proto/-Host/-For are believed.");
+  public static final ConfigKey PROXY_INTERNAL_PORT =
+      ConfigKey.integer(
+          "proxy.internal_port",
+          env("proxy.internal_port"),
+          0,
+          0,
+          65535,
+          "Port (on cluster.host) where other nodes hand over requests for tunnels this node holds"
+              + " (0 picks one).");
+  public static final ConfigKey PROXY_RESPONSE_HEADER_TIMEOUT_MS =
+      ConfigKey.integer(
+          "proxy.response_header_timeout_ms",
+          env("proxy.response_header_timeout_ms"),
+          300_000,
+          0,
+          86_400_000,
+          "Default wait for an app's response head before a 504 (an exposure's policy overrides; 0"
+              + " waits forever).");
 
   public static final List<ConfigKey> ALL =
       List.of(
@@ -182,8 +430,40 @@ public final class Settings {
           SANDBOX_ID,
           SANDBOX_IMAGE,
           SANDBOX_DEPTH,
+          SANDBOX_CPU_MILLIS,
+          SANDBOX_MEMORY_MB,
+          SANDBOX_ALLOW_PRIVILEGED,
+          SANDBOX_PRIVILEGED_DROP_CAPS,
+          SANDBOX_ALLOW_HOST_DOCKER,
+          SANDBOX_PROBE_INTERVAL_MS,
           HEALTH_PORT,
-          SHUTDOWN_TIMEOUT_MS);
+          SHUTDOWN_TIMEOUT_MS,
+          API_PUBLIC_URL,
+          API_MAX_BODY_BYTES,
+          PORTS_ENABLED,
+          PORTS_RANGE_START,
+          PORTS_RANGE_END,
+          PORTS_RESERVED,
+          QUOTA_EXPOSURES_PER_SESSION,
+          QUOTA_PORTS_PER_OWNER,
+          SESSIONS_DEFAULT_CAPACITY,
+          SESSIONS_CREATE_TIMEOUT_MS,
+          TUNNEL_PORT,
+          TUNNEL_TLS_CERT,
+          TUNNEL_TLS_KEY,
+          TUNNEL_URLS,
+          TUNNEL_CONNECTIONS,
+          TUNNEL_MAX_PER_SANDBOX,
+          TUNNEL_GRACE_MS,
+          TUNNEL_PING_INTERVAL_MS,
+          TUNNEL_DEAD_AFTER_MS,
+          TUNNEL_BACKOFF_MIN_MS,
+          TUNNEL_BACKOFF_MAX_MS,
+          TUNNEL_CONTROL_TIMEOUT_MS,
+          SANDBOX_TOKEN,
+          PROXY_TRUSTED_PROXIES,
+          PROXY_INTERNAL_PORT,
+          PROXY_RESPONSE_HEADER_TIMEOUT_MS);
 
   private static final Map<String, ConfigKey> BY_NAME =
       ALL.stream().collect(Collectors.toMap(ConfigKey::name, Function.identity()));
@@ -238,6 +518,22 @@ public final class Settings {
     }
     if (CLUSTER_ENABLED.boolIn(out) && CLUSTER_MEMBERS.listIn(out).isEmpty()) {
       throw new ConfigException(CLUSTER_MEMBERS, "at least one member is required");
+    }
+    if (ROLE.stringIn(out).equals("sandbox") && SANDBOX_TOKEN.stringIn(out).isEmpty()) {
+      throw new ConfigException(SANDBOX_TOKEN, "a value is required for the sandbox role");
+    }
+    if (ROLE.stringIn(out).equals("sandbox") && SANDBOX_ID.stringIn(out).isEmpty()) {
+      throw new ConfigException(
+          SANDBOX_ID, "a value is required for the sandbox role (its token is issued for it)");
+    }
+    if (TUNNEL_BACKOFF_MAX_MS.longIn(out) < TUNNEL_BACKOFF_MIN_MS.longIn(out)) {
+      throw new ConfigException(TUNNEL_BACKOFF_MAX_MS, "must not be below tunnel.backoff_min_ms");
+    }
+    for (String u : TUNNEL_URLS.listIn(out)) {
+      if (!u.matches("^wss?://[^/]+(/.*)?$")) {
+        throw new ConfigException(
+            TUNNEL_URLS, "expected ws://host:port/path or wss://..., got \"" + u + "\"");
+      }
     }
     String url = PG_URL.stringIn(out);
     if (!url.isEmpty() && !url.matches("^postgres(ql)?://.+")) {

@@ -1,0 +1,232 @@
+package io.porthole.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.porthole.common.Addresses;
+import io.porthole.common.config.Settings;
+import io.porthole.testkit.TestPostgres;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The whole path on one node in the all role, with a real PostgreSQL and a real Docker engine: a
+ * session's busybox httpd answers through the path, subdomain and allocated-port front doors.
+ */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 180, timeUnit = TimeUnit.SECONDS)
+class EndToEndTest {
+
+  private static final String ADMIN_KEY = "phk_e2e-admin-key-0123456789abcdef";
+  private static final String INDEX = "Hello from a Porthole dev container";
+
+  private Node node;
+  private WebClient client;
+  private Vertx vertx;
+  private String sandboxId;
+  private String session;
+
+  @BeforeEach
+  void start(Vertx vertx, VertxTestContext ctx) {
+    this.vertx = vertx;
+    client = WebClient.create(vertx);
+    sandboxId = "sbx-e2e-" + UUID.randomUUID().toString().substring(0, 8);
+    JsonObject config =
+        Settings.validate(
+            Settings.defaults()
+                .put(Settings.ROLE.name(), "all")
+                .put(Settings.HTTP_HOST.name(), "127.0.0.1")
+                .put(Settings.HTTP_PORT.name(), 0)
+                .put(Settings.TUNNEL_PORT.name(), 0)
+                .put(Settings.CLUSTER_ENABLED.name(), false)
+                .put(Settings.SANDBOX_ID.name(), sandboxId)
+                .put(Settings.BOOTSTRAP_ADMIN_KEY.name(), ADMIN_KEY)
+                .put(Settings.PG_URL.name(), TestPostgres.freshDatabase().uri()));
+    Node.start(config)
+        .compose(
+            n -> {
+              node = n;
+              return until(
+                  () -> n.vertx().eventBus().request(Addresses.sandboxRoute(sandboxId), null), 200);
+            })
+        .onComplete(ctx.succeedingThenComplete());
+  }
+
+  @AfterEach
+  void stop(VertxTestContext ctx) {
+    Future<Void> end =
+        session == null
+            ? Future.succeededFuture()
+            : client
+                .delete(node.httpPort(), "127.0.0.1", "/api/v1/sessions/" + session)
+                .bearerTokenAuthentication(ADMIN_KEY)
+                .send()
+                .mapEmpty();
+    end.transform(ar -> node == null ? Future.succeededFuture() : node.stop())
+        .onComplete(ar -> ctx.completeNow());
+  }
+
+  /** Retries {@code attempt} every 100 ms until it succeeds, at most {@code tries} times. */
+  private <T> Future<T> until(Supplier<Future<T>> attempt, int tries) {
+    return attempt
+        .get()
+        .recover(
+            err ->
+                tries <= 1
+                    ? Future.failedFuture(err)
+                    : vertx.timer(100).compose(t -> until(attempt, tries - 1)));
+  }
+
+  private Future<HttpResponse<Buffer>> get(int port, String host, String uri, String key) {
+    var req = client.get(port, "127.0.0.1", uri).putHeader("host", host).timeout(10_000);
+    if (key != null) {
+      req.bearerTokenAuthentication(key);
+    }
+    return req.send();
+  }
+
+  private Future<HttpResponse<Buffer>> ok(int port, String host, String uri, String key) {
+    return until(
+        () ->
+            get(port, host, uri, key)
+                .compose(
+                    r ->
+                        r.statusCode() == 200
+                            ? Future.succeededFuture(r)
+                            : Future.failedFuture(r.statusCode() + " " + r.bodyAsString())),
+        100);
+  }
+
+  private static Future<Integer> containersOf(Vertx vertx, String session) {
+    return vertx.executeBlocking(
+        () -> {
+          Process p =
+              new ProcessBuilder(
+                      "docker", "ps", "-a", "-q", "--filter", "label=porthole.session=" + session)
+                  .redirectErrorStream(true)
+                  .start();
+          String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+          p.waitFor(30, TimeUnit.SECONDS);
+          return (int) out.lines().filter(l -> !l.isBlank()).count();
+        });
+  }
+
+  @Test
+  @DisplayName(
+      "A session's port 8080 answers through all three front doors, and ending it removes all")
+  void threeFrontDoors(VertxTestContext ctx) {
+    int api = node.httpPort();
+    String apiHost = "127.0.0.1:" + api;
+    JsonObject[] exposure = new JsonObject[1];
+    client
+        .post(api, "127.0.0.1", "/api/v1/sessions")
+        .bearerTokenAuthentication(ADMIN_KEY)
+        .sendJsonObject(
+            new JsonObject()
+                .put(
+                    "command",
+                    new JsonArray()
+                        .add("/bin/httpd")
+                        .add("-f")
+                        .add("-p")
+                        .add("8080")
+                        .add("-h")
+                        .add("/www")))
+        .compose(
+            r -> {
+              ctx.verify(() -> assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(201));
+              session = r.bodyAsJsonObject().getString("id");
+              return client
+                  .post(api, "127.0.0.1", "/api/v1/sessions/" + session + "/expose")
+                  .bearerTokenAuthentication(ADMIN_KEY)
+                  .sendJsonObject(new JsonObject().put("port", 8080).put("protocol", "http"));
+            })
+        .compose(
+            r -> {
+              ctx.verify(() -> assertThat(r.statusCode()).as(r.bodyAsString()).isIn(200, 201));
+              exposure[0] = r.bodyAsJsonObject();
+              ctx.verify(
+                  () -> {
+                    assertThat(exposure[0].getString("status")).isEqualTo("active");
+                    assertThat(exposure[0].getJsonArray("urls")).hasSizeGreaterThanOrEqualTo(3);
+                  });
+              // path form
+              return ok(api, apiHost, "/api/v1/sessions/" + session + "/proxy/8080/", ADMIN_KEY);
+            })
+        .compose(
+            r -> {
+              ctx.verify(() -> assertThat(r.bodyAsString()).contains(INDEX));
+              String label = "ses-" + session.substring(4).replace('_', '-') + "-8080";
+              return ok(api, label + ".dev.localhost:" + api, "/", ADMIN_KEY);
+            })
+        .compose(
+            r -> {
+              ctx.verify(() -> assertThat(r.bodyAsString()).contains(INDEX));
+              int allocated = exposure[0].getInteger("allocated_port");
+              return ok(allocated, "127.0.0.1:" + allocated, "/", ADMIN_KEY);
+            })
+        .compose(
+            r -> {
+              ctx.verify(() -> assertThat(r.bodyAsString()).contains(INDEX));
+              // a private exposure without a key: 401, and the body names the problem
+              return get(api, apiHost, "/api/v1/sessions/" + session + "/proxy/8080/", null);
+            })
+        .compose(
+            r -> {
+              ctx.verify(
+                  () -> {
+                    assertThat(r.statusCode()).isEqualTo(401);
+                    assertThat(r.bodyAsJsonObject().getJsonObject("error").getString("code"))
+                        .isEqualTo("unauthorized");
+                  });
+              return get(
+                  api,
+                  apiHost,
+                  "/api/v1/sessions/" + session + "/proxy/8080/%2e%2e/etc/passwd",
+                  ADMIN_KEY);
+            })
+        .compose(
+            r -> {
+              ctx.verify(() -> assertThat(r.statusCode()).isEqualTo(400));
+              return get(api, apiHost, "/api/v1/sessions/" + session + "/proxy/9999/", ADMIN_KEY);
+            })
+        .compose(
+            r -> {
+              ctx.verify(() -> assertThat(r.statusCode()).isEqualTo(404));
+              return client
+                  .delete(api, "127.0.0.1", "/api/v1/sessions/" + session)
+                  .bearerTokenAuthentication(ADMIN_KEY)
+                  .send();
+            })
+        .compose(
+            r -> {
+              ctx.verify(() -> assertThat(r.statusCode()).as(r.bodyAsString()).isBetween(200, 204));
+              return containersOf(vertx, session);
+            })
+        .onComplete(
+            ctx.succeeding(
+                n ->
+                    ctx.verify(
+                        () -> {
+                          assertThat(n).isZero();
+                          session = null;
+                          ctx.completeNow();
+                        })));
+  }
+}

@@ -1,0 +1,315 @@
+package io.porthole.proxy;
+
+import io.porthole.common.ErrorCode;
+import io.porthole.common.PortholeException;
+import io.porthole.tunnel.carry.CarryException;
+import io.porthole.tunnel.carry.HttpOverTunnel;
+import io.porthole.tunnel.carry.StreamTarget;
+import io.porthole.tunnel.carry.WsOverTunnel;
+import io.porthole.tunnel.mux.MuxStream;
+import io.porthole.tunnel.mux.TunnelClosedException;
+import io.porthole.tunnel.server.TunnelRouter;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Carries a request to its exposure: resolve (registry), check access, find the node holding the
+ * sandbox's tunnel, then either carry it here over a tunnel stream or hand it to that node. Bodies
+ * stream both ways with back-pressure and are never buffered whole.
+ */
+final class Forwarder {
+
+  private static final Logger log = LoggerFactory.getLogger(Forwarder.class);
+
+  private final Vertx vertx;
+  private final ProxyConfig cfg;
+  private final TunnelRouter tunnels;
+  private final Lookups lookups;
+  private final Access access;
+  private final InternalHop hop;
+  private final Cors cors;
+
+  Forwarder(Vertx vertx, ProxyConfig cfg, TunnelRouter tunnels, Lookups lookups, InternalHop hop) {
+    this.vertx = vertx;
+    this.cfg = cfg;
+    this.tunnels = tunnels;
+    this.lookups = lookups;
+    this.access = new Access(lookups);
+    this.hop = hop;
+    this.cors = new Cors(new FrontDoors(cfg.devSubdomain()), lookups);
+  }
+
+  static String requestId() {
+    return Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffffffL);
+  }
+
+  /** A request from a front door of this node. */
+  void handle(HttpServerRequest req, Target target) {
+    String rid = requestId();
+    req.pause();
+    HeaderRules.Client client = cfg.clientOf(req);
+    log.debug("request {} {} {} via {}", rid, req.method(), req.uri(), target.door());
+    lookups
+        .exposure(target)
+        .compose(
+            e ->
+                usable(e)
+                    .compose(
+                        v ->
+                            Cors.answersHere(req, e.getJsonObject("policy", new JsonObject()))
+                                ? Future.<Void>succeededFuture()
+                                : access.check(req, e))
+                    .map(e))
+        .compose(
+            e -> {
+              Target resolved = resolvedTarget(target, e);
+              log.debug("request {} resolved to sandbox {}", rid, e.getString("sandbox_id"));
+              return lookups
+                  .route(e.getString("sandbox_id"))
+                  .onSuccess(
+                      route -> {
+                        log.debug("request {} route {}", rid, route);
+                        if (cfg.nodeId().equals(route.getString("node_id"))
+                            || !route.containsKey("port")) {
+                          carry(req, resolved, e, client, rid);
+                        } else {
+                          hop.forward(req, route, resolved, client, rid);
+                        }
+                      })
+                  .mapEmpty();
+            })
+        .onFailure(err -> fail(req, err, rid, target));
+  }
+
+  /** A request handed over by another node that already checked access. */
+  void handleInternal(HttpServerRequest req, Target target, HeaderRules.Client client, String rid) {
+    req.pause();
+    lookups
+        .exposure(target)
+        .compose(e -> usable(e).map(e))
+        .onSuccess(e -> carry(req, resolvedTarget(target, e), e, client, rid))
+        .onFailure(err -> fail(req, err, rid, target));
+  }
+
+  private static Target resolvedTarget(Target t, JsonObject e) {
+    return new Target(
+        t.door(),
+        e.getString("session_id"),
+        e.getInteger("port"),
+        t.name(),
+        t.allocatedPort(),
+        t.prefix(),
+        t.uri());
+  }
+
+  private static Future<Void> usable(JsonObject e) {
+    String status = e.getString("session_status", "running");
+    return switch (status) {
+      case "running" -> Future.succeededFuture();
+      case "pending", "starting" ->
+          Future.failedFuture(
+              new PortholeException(ErrorCode.UNAVAILABLE, "the session's container is starting"));
+      case "sandbox_lost" ->
+          Future.failedFuture(
+              new PortholeException(
+                  ErrorCode.UNAVAILABLE, "the session's sandbox is unreachable; it may come back"));
+      default ->
+          Future.failedFuture(
+              new PortholeException(
+                  ErrorCode.NOT_FOUND, "session " + e.getString("session_id") + " has ended"));
+    };
+  }
+
+  private void carry(
+      HttpServerRequest req, Target target, JsonObject e, HeaderRules.Client client, String rid) {
+    JsonObject policy = e.getJsonObject("policy", new JsonObject());
+    if (Cors.answersHere(req, policy)) {
+      cors.answer(req, e, rid);
+      return;
+    }
+    long maxBody = policy.getLong("max_body_bytes", 0L);
+    String length = req.headers().get("content-length");
+    if (maxBody > 0
+        && length != null
+        && length.matches("\\d{1,19}")
+        && Long.parseLong(length) > maxBody) {
+      Errors.respond(
+          req,
+          413,
+          "payload_too_large",
+          "the body exceeds this exposure's limit of " + maxBody + " bytes",
+          rid);
+      return;
+    }
+    String sandbox = e.getString("sandbox_id");
+    String hostMode = policy.getString("host_header", "preserve");
+    if (req.headers().contains("upgrade", "websocket", true)) {
+      carryWebSocket(req, target, sandbox, client, hostMode, rid);
+      return;
+    }
+    boolean hasBody =
+        req.headers().contains("transfer-encoding")
+            || (length != null && !"0".equals(length.trim()));
+    MultiMap headers = HeaderRules.toContainer(req.headers(), client, target, hostMode, hasBody);
+    long headerTimeout =
+        policy.getLong("response_header_timeout_ms", cfg.responseHeaderTimeoutMs());
+    tunnels
+        .open(
+            sandbox,
+            StreamTarget.http(
+                    target.sessionId(), target.port(), req.method().name(), target.uri(), headers)
+                .encode())
+        .compose(
+            stream -> {
+              log.debug("request {} on stream {}", rid, stream.id());
+              req.response().closeHandler(v -> stream.reset());
+              if (!hasBody) {
+                req.resume();
+              }
+              return timed(
+                  HttpOverTunnel.exchange(stream, hasBody ? req : null),
+                  stream,
+                  headerTimeout,
+                  target);
+            })
+        .onSuccess(r -> respond(req, r, target))
+        .onFailure(err -> fail(req, err, rid, target));
+  }
+
+  private Future<HttpOverTunnel.Response> timed(
+      Future<HttpOverTunnel.Response> response, MuxStream stream, long timeoutMs, Target target) {
+    if (timeoutMs <= 0) {
+      return response;
+    }
+    Promise<HttpOverTunnel.Response> p = Promise.promise();
+    long timer =
+        vertx.setTimer(
+            timeoutMs,
+            t -> {
+              if (p.tryFail(
+                  new PortholeException(
+                      ErrorCode.TIMEOUT,
+                      "the app on port "
+                          + target.port()
+                          + " did not answer within "
+                          + timeoutMs / 1000.0
+                          + " s"))) {
+                stream.reset();
+              }
+            });
+    response.onComplete(
+        ar -> {
+          vertx.cancelTimer(timer);
+          if (ar.succeeded()) {
+            p.tryComplete(ar.result());
+          } else {
+            p.tryFail(ar.cause());
+          }
+        });
+    return p.future();
+  }
+
+  private static void respond(HttpServerRequest req, HttpOverTunnel.Response r, Target target) {
+    HttpServerResponse resp = req.response();
+    resp.setStatusCode(r.status());
+    if (r.statusMessage() != null && !r.statusMessage().isEmpty()) {
+      resp.setStatusMessage(r.statusMessage());
+    }
+    MultiMap headers = HeaderRules.toClient(r.headers(), target);
+    resp.headers().addAll(headers);
+    boolean bodiless =
+        req.method() == HttpMethod.HEAD
+            || r.status() == 204
+            || r.status() == 304
+            || r.status() < 200;
+    if (!bodiless && !headers.contains("content-length")) {
+      resp.setChunked(true);
+    }
+    r.body()
+        .pipe()
+        .endOnSuccess(false)
+        .to(resp)
+        .compose(v -> r.trailers())
+        .onSuccess(
+            trailers -> {
+              if (!trailers.isEmpty() && resp.isChunked()) {
+                resp.trailers().addAll(trailers);
+              }
+              resp.end();
+            })
+        .onFailure(err -> resp.reset());
+  }
+
+  private void carryWebSocket(
+      HttpServerRequest req,
+      Target target,
+      String sandbox,
+      HeaderRules.Client client,
+      String hostMode,
+      String rid) {
+    MultiMap headers = HeaderRules.toContainer(req.headers(), client, target, hostMode, false);
+    String protocols = req.headers().get("sec-websocket-protocol");
+    if (protocols != null) {
+      headers.set("sec-websocket-protocol", protocols);
+    }
+    tunnels
+        .open(
+            sandbox,
+            StreamTarget.ws(target.sessionId(), target.port(), target.uri(), headers).encode())
+        .compose(
+            stream ->
+                WsOverTunnel.awaitVerdict(stream)
+                    .compose(
+                        accepted ->
+                            req.toWebSocket()
+                                .onSuccess(ws -> WsOverTunnel.bridge(ws, accepted.reader(), stream))
+                                .onFailure(err -> stream.reset())))
+        .onFailure(err -> fail(req, err, rid, target));
+  }
+
+  void fail(HttpServerRequest req, Throwable err, String rid, Target target) {
+    int status;
+    String code;
+    String message;
+    if (err instanceof CarryException ce) {
+      status = ce.status();
+      code = ce.code();
+      message = ce.getMessage();
+    } else if (err instanceof TunnelClosedException) {
+      status = 502;
+      code = "bad_gateway";
+      message = "the tunnel to the session's sandbox closed during the request";
+    } else {
+      ErrorCode ec = ErrorCode.of(err);
+      status = ec.httpStatus();
+      code = ec.wireName();
+      message = ec == ErrorCode.INTERNAL ? "internal error" : err.getMessage();
+      if (ec == ErrorCode.UNAVAILABLE) {
+        log.info("request {} to {} {}: {}", rid, target.sessionId(), target.port(), message);
+        Errors.respond(req, status, code, message, rid, 2);
+        return;
+      }
+    }
+    if (status >= 500) {
+      log.warn(
+          "request {} to session {} port {} failed: {} {}",
+          rid,
+          target.sessionId(),
+          target.port(),
+          status,
+          message);
+    } else {
+      log.debug("request {} refused: {} {}", rid, status, message);
+    }
+    Errors.respond(req, status, code, message, rid);
+  }
+}

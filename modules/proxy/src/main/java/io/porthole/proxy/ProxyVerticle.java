@@ -1,0 +1,111 @@
+package io.porthole.proxy;
+
+import io.porthole.tunnel.server.Tunnels;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The proxy: binds the path and subdomain front doors (on the API's server, through {@link
+ * ProxyFrontDoor}), listens on every allocated port, and serves the internal endpoint other nodes
+ * hand requests to when this node holds the sandbox's tunnel.
+ */
+public class ProxyVerticle extends VerticleBase {
+
+  private static final Logger log = LoggerFactory.getLogger(ProxyVerticle.class);
+
+  private final Tunnels tunnels;
+  private final ProxyFrontDoor door;
+  private InternalHop hop;
+  private HttpServer internal;
+  private PortListeners ports;
+
+  public ProxyVerticle(Tunnels tunnels, ProxyFrontDoor door) {
+    this.tunnels = tunnels;
+    this.door = door;
+  }
+
+  @Override
+  public Future<?> start() {
+    ProxyConfig cfg = ProxyConfig.from(config());
+    Lookups lookups = new Lookups(vertx, 2_000);
+    return internalSecret()
+        .compose(
+            secret -> {
+              hop = new InternalHop(vertx, secret);
+              Forwarder forwarder = new Forwarder(vertx, cfg, tunnels, lookups, hop);
+              internal =
+                  vertx.createHttpServer(
+                      new HttpServerOptions().setTcpNoDelay(true).setMaxHeaderSize(32 * 1024));
+              internal.requestHandler(req -> internalRequest(req, forwarder, lookups));
+              ports = new PortListeners(vertx, cfg, forwarder, lookups, tunnels, hop);
+              door.bind(new FrontDoors(cfg.devSubdomain()), forwarder);
+              return internal.listen(cfg.internalPort(), cfg.internalHost());
+            })
+        .compose(
+            server -> {
+              tunnels.advertiseDataPlane(cfg.internalHost(), server.actualPort());
+              log.info(
+                  "proxy ready: internal hop on {}:{}, subdomains under {}",
+                  cfg.internalHost(),
+                  server.actualPort(),
+                  cfg.devSubdomain().isEmpty() ? "(off)" : cfg.devSubdomain());
+              return ports.start();
+            });
+  }
+
+  /** One secret per cluster (in its shared map), so only nodes can use the internal endpoint. */
+  private Future<String> internalSecret() {
+    byte[] b = new byte[32];
+    new SecureRandom().nextBytes(b);
+    String mine = HexFormat.of().formatHex(b);
+    return vertx
+        .sharedData()
+        .<String, String>getAsyncMap("porthole.internal")
+        .compose(m -> m.putIfAbsent("secret", mine).map(prev -> prev != null ? prev : mine));
+  }
+
+  private void internalRequest(HttpServerRequest req, Forwarder forwarder, Lookups lookups) {
+    String rid = req.getHeader("x-porthole-request-id");
+    if (!hop.trusted(req)) {
+      Errors.respond(req, 403, "forbidden", "internal endpoint", rid == null ? "-" : rid);
+      return;
+    }
+    Target target;
+    try {
+      target = InternalHop.targetOf(req);
+    } catch (RuntimeException e) {
+      Errors.respond(req, 400, "invalid_request", "bad internal target", String.valueOf(rid));
+      return;
+    }
+    if (req.method() == HttpMethod.CONNECT) {
+      req.pause();
+      lookups
+          .exposure(target)
+          .onSuccess(e -> InternalHop.serveTcp(req, tunnels, e.getString("sandbox_id"), target))
+          .onFailure(err -> req.response().setStatusCode(404).end());
+      return;
+    }
+    forwarder.handleInternal(req, target, InternalHop.clientOf(req), rid);
+  }
+
+  @Override
+  public Future<?> stop() {
+    return Future.join(
+        ports == null ? Future.succeededFuture() : ports.close(),
+        internal == null ? Future.succeededFuture() : internal.close(),
+        hop == null ? Future.succeededFuture() : hop.close());
+  }
+
+  /** For tests: the internal endpoint's port. */
+  public int internalPort() {
+    return internal.actualPort();
+  }
+}

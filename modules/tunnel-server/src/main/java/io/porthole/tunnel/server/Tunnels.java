@@ -1,0 +1,330 @@
+package io.porthole.tunnel.server;
+
+import io.porthole.common.Addresses;
+import io.porthole.common.ErrorCode;
+import io.porthole.common.PortholeException;
+import io.porthole.tunnel.mux.ControlException;
+import io.porthole.tunnel.mux.ControlTimeoutException;
+import io.porthole.tunnel.mux.Multiplexer;
+import io.porthole.tunnel.mux.MuxStream;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The tunnels this node holds, keyed by sandbox. Their event-bus consumers at {@link
+ * Addresses#sandboxControl} and {@link Addresses#sandboxRoute} are the cluster's routing table: a
+ * sandbox is reachable through whichever node registered them. All state is confined to one context
+ * (the tunnel server's); public methods hop onto it.
+ */
+public final class Tunnels implements TunnelRouter {
+
+  private static final Logger log = LoggerFactory.getLogger(Tunnels.class);
+
+  private final Map<String, SandboxLink> links = new HashMap<>();
+  private Vertx vertx;
+  private Context context;
+  private TunnelServerConfig config;
+  private volatile JsonObject dataPlane = new JsonObject();
+
+  /** Binds to the tunnel server's context; called once from its start. */
+  void bind(Vertx vertx, Context context, TunnelServerConfig config) {
+    this.vertx = vertx;
+    this.context = context;
+    this.config = config;
+  }
+
+  /** The node-to-node endpoint the route address advertises: {host, port}. */
+  public void advertiseDataPlane(String host, int port) {
+    dataPlane = new JsonObject().put("host", host).put("port", port);
+  }
+
+  private <T> Future<T> onContext(Supplier<Future<T>> action) {
+    if (context == null) {
+      return Future.failedFuture(
+          new PortholeException(ErrorCode.UNAVAILABLE, "the tunnel server is not running"));
+    }
+    if (Vertx.currentContext() == context) {
+      return action.get();
+    }
+    Promise<T> p = Promise.promise();
+    context.runOnContext(v -> action.get().onComplete(p));
+    return p.future();
+  }
+
+  /**
+   * Whether a new tunnel from this sandbox instance may be attached (replacing or within limit).
+   */
+  Future<Void> admit(String sandboxId, String instanceId) {
+    return onContext(
+        () -> {
+          SandboxLink link = links.get(sandboxId);
+          if (link == null
+              || link.tunnels.containsKey(instanceId)
+              || link.tunnels.size() < config.maxPerSandbox()) {
+            return Future.succeededFuture();
+          }
+          return Future.failedFuture(
+              new PortholeException(
+                  ErrorCode.CONFLICT,
+                  "sandbox "
+                      + sandboxId
+                      + " already holds "
+                      + link.tunnels.size()
+                      + " tunnel(s) on this node (tunnel.max_per_sandbox)"));
+        });
+  }
+
+  /** Registers a live tunnel; a previous tunnel of the same instance is closed and replaced. */
+  Future<Void> attach(String sandboxId, String instanceId, Multiplexer mux, String remote) {
+    return onContext(
+        () -> {
+          SandboxLink link = links.computeIfAbsent(sandboxId, SandboxLink::new);
+          SandboxLink.Tunnel old = link.tunnels.remove(instanceId);
+          if (old != null) {
+            log.info(
+                "sandbox {} instance {}: new tunnel replaces the old one", sandboxId, instanceId);
+            old.mux().close("replaced by a newer tunnel of the same instance");
+          }
+          link.tunnels.put(
+              instanceId, new SandboxLink.Tunnel(instanceId, mux, remote, Instant.now()));
+          mux.closeHandler(
+              reason -> context.runOnContext(v -> detach(sandboxId, instanceId, mux, reason)));
+          if (link.graceTimer != -1) {
+            vertx.cancelTimer(link.graceTimer);
+            link.graceTimer = -1;
+          }
+          while (!link.waiting.isEmpty()) {
+            link.waiting.poll().complete(mux);
+          }
+          log.info(
+              "tunnel up: sandbox {} instance {} from {} ({} on this node)",
+              sandboxId,
+              instanceId,
+              remote,
+              link.tunnels.size());
+          notifyRegistry(Addresses.REGISTRY_SANDBOX_CONNECTED, sandboxId, instanceId);
+          return register(link).onSuccess(v -> changed(sandboxId));
+        });
+  }
+
+  private Future<Void> register(SandboxLink link) {
+    if (link.control != null) {
+      return Future.succeededFuture();
+    }
+    String id = link.sandboxId;
+    link.control =
+        vertx
+            .eventBus()
+            .consumer(
+                Addresses.sandboxControl(id),
+                (Message<JsonObject> msg) -> {
+                  JsonObject body = msg.body() == null ? new JsonObject() : msg.body();
+                  command(id, body.getString("command", ""), body.getJsonObject("body"))
+                      .onSuccess(msg::reply)
+                      .onFailure(err -> msg.fail(ErrorCode.of(err).code(), err.getMessage()));
+                });
+    link.route =
+        vertx
+            .eventBus()
+            .consumer(
+                Addresses.sandboxRoute(id),
+                (Message<JsonObject> msg) ->
+                    msg.reply(
+                        dataPlane.copy().put("node_id", config.nodeId()).put("sandbox_id", id)));
+    return Future.join(link.control.completion(), link.route.completion()).mapEmpty();
+  }
+
+  private void detach(
+      String sandboxId,
+      String instanceId,
+      Multiplexer mux,
+      io.porthole.tunnel.mux.CloseReason why) {
+    SandboxLink link = links.get(sandboxId);
+    if (link == null) {
+      return;
+    }
+    SandboxLink.Tunnel current = link.tunnels.get(instanceId);
+    if (current == null || current.mux() != mux) {
+      return;
+    }
+    link.tunnels.remove(instanceId);
+    log.info("tunnel down: sandbox {} instance {}: {}", sandboxId, instanceId, why);
+    if (!link.tunnels.isEmpty()) {
+      return;
+    }
+    long grace = config.grace().toMillis();
+    if (grace <= 0) {
+      forget(link);
+      return;
+    }
+    link.graceTimer =
+        vertx.setTimer(
+            grace,
+            t -> {
+              link.graceTimer = -1;
+              if (link.tunnels.isEmpty()) {
+                forget(link);
+              }
+            });
+  }
+
+  /** The sandbox is gone from this node: fail who waits, drop its addresses, tell the registry. */
+  private void forget(SandboxLink link) {
+    links.remove(link.sandboxId);
+    PortholeException gone =
+        new PortholeException(
+            ErrorCode.UNAVAILABLE,
+            "sandbox "
+                + link.sandboxId
+                + " has no tunnel (it did not reconnect within the grace"
+                + " period)");
+    while (!link.waiting.isEmpty()) {
+      link.waiting.poll().fail(gone);
+    }
+    if (link.control != null) {
+      link.control.unregister();
+      link.route.unregister();
+    }
+    log.info("sandbox {} forgotten on this node", link.sandboxId);
+    changed(link.sandboxId);
+    notifyRegistry(Addresses.REGISTRY_SANDBOX_DISCONNECTED, link.sandboxId, "");
+  }
+
+  private void changed(String sandboxId) {
+    vertx
+        .eventBus()
+        .publish(
+            Addresses.TUNNELS_CHANGED,
+            new JsonObject().put("sandbox_id", sandboxId).put("node_id", config.nodeId()));
+  }
+
+  private void notifyRegistry(String address, String sandboxId, String instanceId) {
+    JsonObject body =
+        new JsonObject()
+            .put("sandbox_id", sandboxId)
+            .put("instance_id", instanceId)
+            .put("node_id", config.nodeId());
+    vertx
+        .eventBus()
+        .request(address, body)
+        .onFailure(
+            err -> log.warn("{} for sandbox {} failed: {}", address, sandboxId, err.toString()));
+  }
+
+  /** A live tunnel for the sandbox, waiting out a reconnect within the grace period. */
+  private Future<Multiplexer> tunnelFor(String sandboxId) {
+    SandboxLink link = links.get(sandboxId);
+    if (link == null) {
+      return Future.failedFuture(
+          new PortholeException(
+              ErrorCode.UNAVAILABLE, "sandbox " + sandboxId + " has no tunnel to this node"));
+    }
+    Multiplexer mux = link.leastLoaded();
+    if (mux != null) {
+      return Future.succeededFuture(mux);
+    }
+    if (link.waiting.size() >= TunnelServerConfig.MAX_WAITING_STREAMS) {
+      return Future.failedFuture(
+          new PortholeException(
+              ErrorCode.UNAVAILABLE,
+              "sandbox " + sandboxId + " is reconnecting and too many requests wait for it"));
+    }
+    Promise<Multiplexer> p = Promise.promise();
+    link.waiting.add(p);
+    return p.future();
+  }
+
+  @Override
+  public Future<MuxStream> open(String sandboxId, Buffer metadata) {
+    return onContext(() -> tunnelFor(sandboxId).compose(mux -> mux.open(metadata)));
+  }
+
+  @Override
+  public Future<JsonObject> command(String sandboxId, String command, JsonObject body) {
+    return onContext(
+        () ->
+            tunnelFor(sandboxId)
+                .compose(
+                    mux ->
+                        mux.request(
+                            command,
+                            body == null ? new JsonObject() : body,
+                            config.controlTimeout()))
+                .recover(err -> Future.failedFuture(translate(sandboxId, command, err))));
+  }
+
+  private static Throwable translate(String sandboxId, String command, Throwable err) {
+    if (err instanceof PortholeException) {
+      return err;
+    }
+    if (err instanceof ControlTimeoutException) {
+      return new PortholeException(
+          ErrorCode.TIMEOUT, "sandbox " + sandboxId + " did not answer " + command + " in time");
+    }
+    if (err instanceof ControlException ce) {
+      ErrorCode code = ErrorCode.fromWireName(ce.code(), ErrorCode.BAD_GATEWAY);
+      return new PortholeException(code, err.getMessage());
+    }
+    return new PortholeException(
+        ErrorCode.UNAVAILABLE, "tunnel to sandbox " + sandboxId + " failed: " + err.getMessage());
+  }
+
+  @Override
+  public Future<List<JsonObject>> snapshot() {
+    return onContext(
+        () -> {
+          List<JsonObject> out = new ArrayList<>();
+          for (SandboxLink link : links.values()) {
+            for (SandboxLink.Tunnel t : link.tunnels.values()) {
+              out.add(
+                  new JsonObject()
+                      .put("sandbox_id", link.sandboxId)
+                      .put("instance_id", t.instanceId())
+                      .put("node_id", config.nodeId())
+                      .put("remote", t.remote())
+                      .put("streams", t.mux().activeStreams())
+                      .put("connected_at", t.connectedAt().toString()));
+            }
+          }
+          return Future.succeededFuture(out);
+        });
+  }
+
+  @Override
+  public Future<Integer> kick(String sandboxId, String reason) {
+    return onContext(
+        () -> {
+          SandboxLink link = links.get(sandboxId);
+          if (link == null) {
+            return Future.succeededFuture(0);
+          }
+          List<SandboxLink.Tunnel> all = List.copyOf(link.tunnels.values());
+          return Future.join(all.stream().map(t -> t.mux().close(reason)).toList()).map(all.size());
+        });
+  }
+
+  /** Closes every tunnel (node shutdown). */
+  Future<Void> closeAll(String reason) {
+    return onContext(
+        () ->
+            Future.join(
+                    links.values().stream()
+                        .flatMap(l -> l.tunnels.values().stream())
+                        .map(t -> t.mux().close(reason))
+                        .toList())
+                .mapEmpty());
+  }
+}
