@@ -172,9 +172,13 @@ public final class Node {
         .map(
             reply -> {
               config.put(Settings.SANDBOX_TOKEN.name(), reply.body().getString("token"));
+              String host = Settings.HTTP_HOST.stringIn(config);
+              if (host.equals("0.0.0.0") || host.equals("::") || host.isEmpty()) {
+                host = "127.0.0.1";
+              }
               config.put(
                   Settings.TUNNEL_URLS.name(),
-                  new JsonArray().add("ws://127.0.0.1:" + tunnelPort + "/api/v1/tunnel"));
+                  new JsonArray().add("ws://" + host + ":" + tunnelPort + "/api/v1/tunnel"));
               config.put(Settings.TUNNEL_CONNECTIONS.name(), 1);
               return null;
             });

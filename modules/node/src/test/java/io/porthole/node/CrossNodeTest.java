@@ -1,0 +1,194 @@
+package io.porthole.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.porthole.common.Addresses;
+import io.porthole.common.config.Settings;
+import io.porthole.postgres.PgSettings;
+import io.porthole.testkit.TestPostgres;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Two clustered nodes on loopback sharing one PostgreSQL: node A (api) holds no tunnel, node B
+ * (all) holds the sandbox's. Requests that land on A reach the container through B.
+ */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 180, timeUnit = TimeUnit.SECONDS)
+class CrossNodeTest {
+
+  private static final String ADMIN_KEY = "phk_cross-node-admin-key-0123456789";
+  private static final String INDEX = "Hello from a Porthole dev container";
+
+  private final List<Node> nodes = new ArrayList<>();
+  private Vertx vertx;
+  private WebClient client;
+  private String sandboxId;
+  private String session;
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  private JsonObject config(
+      String role, String host, int clusterPort, List<Integer> members, PgSettings pg) {
+    JsonArray memberList = new JsonArray();
+    members.forEach(p -> memberList.add("127.0.0.1:" + p));
+    return Settings.validate(
+        Settings.defaults()
+            .put(Settings.ROLE.name(), role)
+            .put(Settings.HTTP_HOST.name(), host)
+            .put(Settings.HTTP_PORT.name(), 0)
+            .put(Settings.TUNNEL_PORT.name(), 0)
+            .put(Settings.SANDBOX_ID.name(), sandboxId)
+            .put(Settings.BOOTSTRAP_ADMIN_KEY.name(), ADMIN_KEY)
+            .put(Settings.PG_URL.name(), pg.uri())
+            .put(Settings.CLUSTER_NAME.name(), "cross-" + sandboxId)
+            .put(Settings.CLUSTER_PORT.name(), clusterPort)
+            .put(Settings.CLUSTER_MEMBERS.name(), memberList));
+  }
+
+  @BeforeEach
+  void start(Vertx vertx, VertxTestContext ctx) throws IOException {
+    this.vertx = vertx;
+    client = WebClient.create(vertx);
+    sandboxId = "sbx-x" + UUID.randomUUID().toString().substring(0, 8);
+    PgSettings pg = TestPostgres.freshDatabase();
+    int a = freePort();
+    int b = freePort();
+    List<Integer> members = List.of(a, b);
+    Node.start(config("api", "127.0.0.2", a, members, pg))
+        .compose(
+            nodeA -> {
+              nodes.add(nodeA);
+              return Node.start(config("all", "127.0.0.3", b, members, pg));
+            })
+        .compose(
+            nodeB -> {
+              nodes.add(nodeB);
+              // node A sees the sandbox (through the cluster) once B's tunnel is up
+              return until(
+                  () ->
+                      nodes
+                          .get(0)
+                          .vertx()
+                          .eventBus()
+                          .<JsonObject>request(Addresses.sandboxRoute(sandboxId), null),
+                  200);
+            })
+        .onComplete(ctx.succeedingThenComplete());
+  }
+
+  @AfterEach
+  void stop(VertxTestContext ctx) {
+    Future<Void> end =
+        session == null
+            ? Future.succeededFuture()
+            : client
+                .delete(nodes.get(0).httpPort(), "127.0.0.2", "/api/v1/sessions/" + session)
+                .bearerTokenAuthentication(ADMIN_KEY)
+                .send()
+                .mapEmpty();
+    end.transform(ar -> Future.join(nodes.stream().map(Node::stop).toList()))
+        .onComplete(ar -> ctx.completeNow());
+  }
+
+  private <T> Future<T> until(Supplier<Future<T>> attempt, int tries) {
+    return attempt
+        .get()
+        .recover(
+            err ->
+                tries <= 1
+                    ? Future.failedFuture(err)
+                    : vertx.timer(100).compose(t -> until(attempt, tries - 1)));
+  }
+
+  private Future<HttpResponse<Buffer>> ok(String host, int port, String uri) {
+    return until(
+        () ->
+            client
+                .get(port, host, uri)
+                .bearerTokenAuthentication(ADMIN_KEY)
+                .timeout(10_000)
+                .send()
+                .compose(
+                    r ->
+                        r.statusCode() == 200
+                            ? Future.succeededFuture(r)
+                            : Future.failedFuture(r.statusCode() + " " + r.bodyAsString())),
+        100);
+  }
+
+  @Test
+  @DisplayName("A request on node A reaches the container through the tunnel node B holds")
+  void requestOnATunnelOnB(VertxTestContext ctx) {
+    Node nodeA = nodes.get(0);
+    int apiA = nodeA.httpPort();
+    JsonObject[] exposure = new JsonObject[1];
+    client
+        .post(apiA, "127.0.0.2", "/api/v1/sessions")
+        .bearerTokenAuthentication(ADMIN_KEY)
+        .sendJsonObject(
+            new JsonObject()
+                .put(
+                    "command",
+                    new JsonArray()
+                        .add("/bin/httpd")
+                        .add("-f")
+                        .add("-p")
+                        .add("8080")
+                        .add("-h")
+                        .add("/www")))
+        .compose(
+            r -> {
+              ctx.verify(() -> assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(201));
+              session = r.bodyAsJsonObject().getString("id");
+              return client
+                  .post(apiA, "127.0.0.2", "/api/v1/sessions/" + session + "/expose")
+                  .bearerTokenAuthentication(ADMIN_KEY)
+                  .sendJsonObject(new JsonObject().put("port", 8080).put("protocol", "http"));
+            })
+        .compose(
+            r -> {
+              exposure[0] = r.bodyAsJsonObject();
+              return ok("127.0.0.2", apiA, "/api/v1/sessions/" + session + "/proxy/8080/");
+            })
+        .compose(
+            r -> {
+              ctx.verify(() -> assertThat(r.bodyAsString()).contains(INDEX));
+              // port mode: node A listens on the allocated port too, on its own address
+              return ok("127.0.0.2", exposure[0].getInteger("allocated_port"), "/");
+            })
+        .onComplete(
+            ctx.succeeding(
+                r ->
+                    ctx.verify(
+                        () -> {
+                          assertThat(r.bodyAsString()).contains(INDEX);
+                          ctx.completeNow();
+                        })));
+  }
+}
