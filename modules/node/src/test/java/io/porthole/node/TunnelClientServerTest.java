@@ -21,6 +21,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SelfSignedCertificate;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
@@ -94,12 +95,17 @@ class TunnelClientServerTest {
   }
 
   private Future<Void> deployServer(int port) {
+    return deployServer(port, new JsonObject());
+  }
+
+  private Future<Void> deployServer(int port, JsonObject extra) {
     TunnelServerVerticle server = new TunnelServerVerticle(tunnels);
     JsonObject config =
         Settings.defaults()
             .put(Settings.NODE_ID.name(), "api-1")
             .put(Settings.HTTP_HOST.name(), "127.0.0.1")
-            .put(Settings.TUNNEL_PORT.name(), port);
+            .put(Settings.TUNNEL_PORT.name(), port)
+            .mergeIn(extra);
     return vertx
         .deployVerticle(server, new DeploymentOptions().setConfig(config))
         .map(
@@ -111,6 +117,10 @@ class TunnelClientServerTest {
   }
 
   private Future<String> deployClient(String token) {
+    return deployClient(token, new JsonObject());
+  }
+
+  private Future<String> deployClient(String token, JsonObject extra) {
     JsonObject config =
         Settings.defaults()
             .put(Settings.NODE_ID.name(), "sbx-node")
@@ -121,7 +131,8 @@ class TunnelClientServerTest {
             .put(Settings.TUNNEL_BACKOFF_MAX_MS.name(), 400)
             .put(
                 Settings.TUNNEL_URLS.name(),
-                new JsonArray().add("ws://127.0.0.1:" + tunnelPort + "/api/v1/tunnel"));
+                new JsonArray().add("ws://127.0.0.1:" + tunnelPort + "/api/v1/tunnel"))
+            .mergeIn(extra);
     return vertx.deployVerticle(
         new TunnelClientVerticle(endpoint), new DeploymentOptions().setConfig(config));
   }
@@ -219,6 +230,74 @@ class TunnelClientServerTest {
                     ctx.verify(
                         () -> {
                           assertThat(body).isEqualTo("200 from the container");
+                          ctx.completeNow();
+                        })));
+  }
+
+  @Test
+  @DisplayName("With TLS configured, the sandbox dials wss:// and trusts only the configured CA")
+  void tls(VertxTestContext ctx) {
+    SelfSignedCertificate cert = SelfSignedCertificate.create("localhost");
+    JsonObject tlsServer =
+        new JsonObject()
+            .put(Settings.TUNNEL_TLS_CERT.name(), cert.certificatePath())
+            .put(Settings.TUNNEL_TLS_KEY.name(), cert.privateKeyPath());
+    vertx
+        .undeploy(serverDeployment)
+        .compose(v -> deployServer(0, tlsServer))
+        .compose(
+            v ->
+                deployClient(
+                    "good",
+                    new JsonObject()
+                        .put(Settings.TUNNEL_TLS_TRUST.name(), cert.certificatePath())
+                        .put(
+                            Settings.TUNNEL_URLS.name(),
+                            new JsonArray()
+                                .add("wss://localhost:" + tunnelPort + "/api/v1/tunnel"))))
+        .compose(id -> tunnelsBecome(1, 100))
+        .compose(v -> get("ses_a", 8080))
+        .onComplete(
+            ctx.succeeding(
+                body ->
+                    ctx.verify(
+                        () -> {
+                          assertThat(body).isEqualTo("200 from the container");
+                          ctx.completeNow();
+                        })));
+  }
+
+  @Test
+  @DisplayName("A sandbox that does not trust the server's certificate never connects")
+  void tlsUntrusted(VertxTestContext ctx) {
+    SelfSignedCertificate cert = SelfSignedCertificate.create("localhost");
+    vertx
+        .undeploy(serverDeployment)
+        .compose(
+            v ->
+                deployServer(
+                    0,
+                    new JsonObject()
+                        .put(Settings.TUNNEL_TLS_CERT.name(), cert.certificatePath())
+                        .put(Settings.TUNNEL_TLS_KEY.name(), cert.privateKeyPath())))
+        .compose(
+            v ->
+                deployClient(
+                    "good",
+                    new JsonObject()
+                        .put(
+                            Settings.TUNNEL_URLS.name(),
+                            new JsonArray()
+                                .add("wss://localhost:" + tunnelPort + "/api/v1/tunnel"))))
+        .compose(id -> vertx.timer(1_000))
+        .compose(t -> tunnels.snapshot())
+        .onComplete(
+            ctx.succeeding(
+                list ->
+                    ctx.verify(
+                        () -> {
+                          assertThat(list).isEmpty();
+                          assertThat(authAttempts.get()).isZero();
                           ctx.completeNow();
                         })));
   }

@@ -224,6 +224,13 @@ public final class Settings {
           env("tunnel.tls.key_file"),
           "",
           "PEM private key for the tunnel listener (with tunnel.tls.cert_file).");
+  public static final ConfigKey TUNNEL_TLS_TRUST =
+      ConfigKey.string(
+          "tunnel.tls.trust_file",
+          env("tunnel.tls.trust_file"),
+          "",
+          "PEM CA certificate(s) a sandbox trusts for wss:// tunnels; empty uses the JVM's trust"
+              + " store.");
   public static final ConfigKey TUNNEL_URLS =
       ConfigKey.list(
           "tunnel.urls",
@@ -451,6 +458,7 @@ public final class Settings {
           TUNNEL_PORT,
           TUNNEL_TLS_CERT,
           TUNNEL_TLS_KEY,
+          TUNNEL_TLS_TRUST,
           TUNNEL_URLS,
           TUNNEL_CONNECTIONS,
           TUNNEL_MAX_PER_SANDBOX,

@@ -10,6 +10,7 @@ import java.util.List;
 public record TunnelClientConfig(
     String sandboxId,
     String token,
+    String trustFile,
     List<String> urls,
     int connections,
     Duration backoffMin,
@@ -23,6 +24,7 @@ public record TunnelClientConfig(
     return new TunnelClientConfig(
         SandboxConfig.from(config).sandboxId(),
         Settings.SANDBOX_TOKEN.stringIn(config),
+        Settings.TUNNEL_TLS_TRUST.stringIn(config),
         urls,
         Math.min(Settings.TUNNEL_CONNECTIONS.intIn(config), Math.max(1, urls.size())),
         Duration.ofMillis(Settings.TUNNEL_BACKOFF_MIN_MS.longIn(config)),

@@ -18,6 +18,7 @@ import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.PemTrustOptions;
 import io.vertx.core.net.SocketAddress;
 import java.net.URI;
 import java.util.ArrayList;
@@ -74,12 +75,14 @@ public class TunnelClientVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     cfg = TunnelClientConfig.from(config());
-    client =
-        vertx.createWebSocketClient(
-            WebSocketSettings.apply(
-                    new WebSocketClientOptions().setConnectTimeout(5_000),
-                    MuxOptions.DEFAULT_MAX_FRAME_PAYLOAD)
-                .setTrustAll(false));
+    WebSocketClientOptions options =
+        WebSocketSettings.apply(
+            new WebSocketClientOptions().setConnectTimeout(5_000),
+            MuxOptions.DEFAULT_MAX_FRAME_PAYLOAD);
+    if (!cfg.trustFile().isEmpty()) {
+      options.setTrustOptions(new PemTrustOptions().addCertPath(cfg.trustFile()));
+    }
+    client = vertx.createWebSocketClient(options);
     carry = new CarryServer(vertx, this::resolve);
     for (int i = 0; i < cfg.connections(); i++) {
       Slot slot = new Slot(i);
