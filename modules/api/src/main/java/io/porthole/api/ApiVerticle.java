@@ -1,10 +1,12 @@
 package io.porthole.api;
 
 import io.porthole.common.FrontDoor;
+import io.porthole.common.config.Settings;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.healthchecks.Status;
 import io.vertx.ext.web.Router;
@@ -50,9 +52,20 @@ public class ApiVerticle extends VerticleBase {
     ExposureRoutes.mount(routes, registry, cfg);
     KeyRoutes.mount(routes, registry);
     HealthRoutes.mountErrors(router);
-    server =
-        vertx.createHttpServer(
-            new HttpServerOptions().setTcpNoDelay(true).setMaxHeaderSize(16 * 1024));
+    HttpServerOptions options =
+        new HttpServerOptions().setTcpNoDelay(true).setMaxHeaderSize(16 * 1024);
+    String cert = Settings.HTTP_TLS_CERT.stringIn(config());
+    if (!cert.isEmpty()) {
+      // a wildcard certificate for *.<dev_subdomain> serves every subdomain URL; HTTP/2 via ALPN
+      options
+          .setSsl(true)
+          .setUseAlpn(true)
+          .setKeyCertOptions(
+              new PemKeyCertOptions()
+                  .setCertPath(cert)
+                  .setKeyPath(Settings.HTTP_TLS_KEY.stringIn(config())));
+    }
+    server = vertx.createHttpServer(options);
     return server
         .requestHandler(
             req -> {

@@ -32,7 +32,9 @@ final class Urls {
     if (publicUrl.isEmpty()) {
       String authority =
           ctx.request().authority() == null ? null : ctx.request().authority().toString();
-      publicUrl = "http://" + (authority == null || authority.isBlank() ? "localhost" : authority);
+      String scheme = ctx.request().isSSL() ? "https" : "http";
+      publicUrl =
+          scheme + "://" + (authority == null || authority.isBlank() ? "localhost" : authority);
     }
     URI u = URI.create(publicUrl);
     String h = u.getHost() == null ? "localhost" : u.getHost();

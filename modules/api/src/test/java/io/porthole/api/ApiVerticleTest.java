@@ -5,10 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.porthole.common.config.Settings;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SelfSignedCertificate;
 import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.healthchecks.Status;
 import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -124,5 +127,41 @@ class ApiVerticleTest {
         .undeploy(vertx.deploymentIDs().iterator().next())
         .compose(v -> client.get(port, "127.0.0.1", "/healthz").send())
         .onComplete(ctx.failing(err -> ctx.completeNow()));
+  }
+
+  @Test
+  @DisplayName("With a certificate configured the server speaks TLS and HTTP/2 via ALPN")
+  void tlsAndHttp2(Vertx vertx, VertxTestContext ctx) {
+    SelfSignedCertificate cert = SelfSignedCertificate.create("dev.localhost");
+    JsonObject config =
+        Settings.defaults()
+            .put(Settings.HTTP_HOST.name(), "127.0.0.1")
+            .put(Settings.HTTP_PORT.name(), 0)
+            .put(Settings.NODE_ID.name(), "n2")
+            .put(Settings.HTTP_TLS_CERT.name(), cert.certificatePath())
+            .put(Settings.HTTP_TLS_KEY.name(), cert.privateKeyPath());
+    ApiVerticle tls = new ApiVerticle(HealthChecks.create(vertx));
+    WebClient h2 =
+        WebClient.create(
+            vertx,
+            new WebClientOptions()
+                .setSsl(true)
+                .setTrustOptions(cert.trustOptions())
+                .setVerifyHost(false)
+                .setUseAlpn(true)
+                .setProtocolVersion(HttpVersion.HTTP_2));
+    vertx
+        .deployVerticle(tls, new DeploymentOptions().setConfig(config))
+        .compose(id -> h2.get(tls.actualPort(), "127.0.0.1", "/healthz").send())
+        .onComplete(
+            ctx.succeeding(
+                r ->
+                    ctx.verify(
+                        () -> {
+                          assertThat(r.statusCode()).isEqualTo(200);
+                          assertThat(r.version()).isEqualTo(HttpVersion.HTTP_2);
+                          assertThat(r.bodyAsJsonObject().getString("node")).isEqualTo("n2");
+                          ctx.completeNow();
+                        })));
   }
 }

@@ -37,6 +37,19 @@ public final class Settings {
           0,
           65535,
           "Port of the API and proxy HTTP server (0 picks a free one).");
+  public static final ConfigKey HTTP_TLS_CERT =
+      ConfigKey.string(
+          "http.tls.cert_file",
+          env("http.tls.cert_file"),
+          "",
+          "PEM certificate chain (e.g. a wildcard for *.<dev_subdomain>) for http.port; empty serves"
+              + " plain HTTP. With TLS, HTTP/2 is offered via ALPN.");
+  public static final ConfigKey HTTP_TLS_KEY =
+      ConfigKey.string(
+          "http.tls.key_file",
+          env("http.tls.key_file"),
+          "",
+          "PEM private key for http.tls.cert_file.");
   public static final ConfigKey DATA_DIR =
       ConfigKey.string(
           "data.dir",
@@ -420,6 +433,8 @@ public final class Settings {
           NODE_ID,
           HTTP_HOST,
           HTTP_PORT,
+          HTTP_TLS_CERT,
+          HTTP_TLS_KEY,
           DATA_DIR,
           DEV_SUBDOMAIN,
           BOOTSTRAP_ADMIN_KEY,
@@ -520,6 +535,14 @@ public final class Settings {
     if (!ROLES.contains(ROLE.stringIn(out))) {
       throw new ConfigException(
           ROLE, "expected one of all, api, sandbox, got \"" + ROLE.stringIn(out) + "\"");
+    }
+    if (HTTP_TLS_CERT.stringIn(out).isEmpty() != HTTP_TLS_KEY.stringIn(out).isEmpty()) {
+      throw new ConfigException(
+          HTTP_TLS_KEY, "http.tls.cert_file and http.tls.key_file go together");
+    }
+    if (TUNNEL_TLS_CERT.stringIn(out).isEmpty() != TUNNEL_TLS_KEY.stringIn(out).isEmpty()) {
+      throw new ConfigException(
+          TUNNEL_TLS_KEY, "tunnel.tls.cert_file and tunnel.tls.key_file go together");
     }
     if (DATA_DIR.stringIn(out).isBlank()) {
       throw new ConfigException(DATA_DIR, "a value is required");
