@@ -97,6 +97,10 @@ public final class Node {
   private Future<Node> boot(String role) {
     HealthChecks health = HealthChecks.create(vertx);
     health.register("cluster", p -> p.complete(clusterStatus()));
+    // not ready until every part of the role is up (the API listens before the sandbox side is)
+    health.register(
+        "startup",
+        p -> p.complete(Status.KO(new JsonObject().put("reason", "the node is still starting"))));
     boolean api = !role.equals("sandbox");
     boolean sandbox = !role.equals("api");
     if (role.equals("all") && Settings.SANDBOX_ID.stringIn(config).isEmpty()) {
@@ -137,6 +141,7 @@ public final class Node {
     }
     return chain.map(
         v -> {
+          health.unregister("startup");
           log.info(
               "node {} ({}) up: {}",
               id(),
