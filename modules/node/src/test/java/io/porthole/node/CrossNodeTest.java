@@ -113,6 +113,7 @@ class CrossNodeTest {
                 .send()
                 .mapEmpty();
     end.transform(ar -> Future.join(nodes.stream().map(Node::stop).toList()))
+        .transform(ar -> DockerLeftovers.remove(vertx, sandboxId))
         .onComplete(ar -> ctx.completeNow());
   }
 

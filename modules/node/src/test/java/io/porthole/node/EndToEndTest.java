@@ -79,6 +79,7 @@ class EndToEndTest {
                 .send()
                 .mapEmpty();
     end.transform(ar -> node == null ? Future.succeededFuture() : node.stop())
+        .transform(ar -> DockerLeftovers.remove(vertx, sandboxId))
         .onComplete(ar -> ctx.completeNow());
   }
 
