@@ -85,6 +85,10 @@ final class Http {
     return new PortholeException(ErrorCode.INVALID, message);
   }
 
+  static PortholeException conflict(String message) {
+    return new PortholeException(ErrorCode.CONFLICT, message);
+  }
+
   static PortholeException notFound(String message) {
     return new PortholeException(ErrorCode.NOT_FOUND, message);
   }

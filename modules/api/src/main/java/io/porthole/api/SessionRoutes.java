@@ -23,6 +23,66 @@ final class SessionRoutes {
     routes.on(HttpMethod.GET, "/api/v1/sessions", s::list);
     routes.on(HttpMethod.GET, "/api/v1/sessions/:id", s::get);
     routes.on(HttpMethod.DELETE, "/api/v1/sessions/:id", s::end);
+    routes.on(HttpMethod.GET, "/api/v1/sessions/:id/ports", s::ports);
+    routes.on(HttpMethod.GET, "/api/v1/sessions/:id/logs", s::logs);
+  }
+
+  /** Ports listening inside the session's container: the ports one could expose. */
+  private Future<Http.Reply> ports(RoutingContext ctx) {
+    return sandboxCommand(ctx, "container.ports", new JsonObject()).map(Http.Reply::ok);
+  }
+
+  /** The tail of the container's output, bounded in lines and bytes. */
+  private Future<Http.Reply> logs(RoutingContext ctx) {
+    int tail = intParam(ctx, "tail", 200, 1, 10_000);
+    int maxBytes = intParam(ctx, "max_bytes", 64 * 1024, 1, 1024 * 1024);
+    return sandboxCommand(
+            ctx, "container.logs", new JsonObject().put("tail", tail).put("max_bytes", maxBytes))
+        .map(Http.Reply::ok);
+  }
+
+  /** Asks the agent of the sandbox the caller's session runs on (404 for others' sessions). */
+  private Future<JsonObject> sandboxCommand(RoutingContext ctx, String command, JsonObject body) {
+    return registry
+        .request(Addresses.REGISTRY_SESSION_GET, ids(ctx))
+        .compose(
+            session -> {
+              if (!"running".equals(session.getString("status"))
+                  || session.getString("sandbox_id") == null) {
+                return Future.failedFuture(
+                    Http.conflict(
+                        "session "
+                            + session.getString("id")
+                            + " is "
+                            + session.getString("status")
+                            + ", not running"));
+              }
+              return registry.request(
+                  Addresses.sandboxControl(session.getString("sandbox_id")),
+                  new JsonObject()
+                      .put("command", command)
+                      .put("body", body.copy().put("session_id", session.getString("id"))));
+            });
+  }
+
+  private static int intParam(RoutingContext ctx, String name, int dflt, int min, int max) {
+    String v = ctx.queryParams().get(name);
+    if (v == null) {
+      return dflt;
+    }
+    if (!v.matches("\\d{1,9}") || Integer.parseInt(v) < min || Integer.parseInt(v) > max) {
+      throw Http.invalid(
+          "'"
+              + name
+              + "' must be a whole number from "
+              + min
+              + " to "
+              + max
+              + ", got \""
+              + v
+              + "\"");
+    }
+    return Integer.parseInt(v);
   }
 
   private Future<Http.Reply> create(RoutingContext ctx) {

@@ -210,6 +210,34 @@ class EndToEndTest {
         .compose(
             r -> {
               ctx.verify(() -> assertThat(r.statusCode()).isEqualTo(404));
+              // the ports one could expose: httpd listens on 8080 inside the container
+              return until(
+                  () ->
+                      get(api, apiHost, "/api/v1/sessions/" + session + "/ports", ADMIN_KEY)
+                          .compose(
+                              p ->
+                                  p.statusCode() == 200
+                                          && p.bodyAsJsonObject().getJsonArray("ports").stream()
+                                              .anyMatch(
+                                                  x -> ((JsonObject) x).getInteger("port") == 8080)
+                                      ? Future.succeededFuture(p)
+                                      : Future.failedFuture(p.bodyAsString())),
+                  50);
+            })
+        .compose(r -> get(api, apiHost, "/api/v1/sessions/" + session + "/logs?tail=10", ADMIN_KEY))
+        .compose(
+            r -> {
+              ctx.verify(
+                  () -> {
+                    assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+                    assertThat(r.bodyAsJsonObject().getValue("logs")).isInstanceOf(String.class);
+                    assertThat(r.bodyAsJsonObject().getBoolean("truncated")).isNotNull();
+                  });
+              return get(api, apiHost, "/api/v1/sessions/" + session + "/logs?tail=0", ADMIN_KEY);
+            })
+        .compose(
+            r -> {
+              ctx.verify(() -> assertThat(r.statusCode()).isEqualTo(400));
               return client
                   .delete(api, "127.0.0.1", "/api/v1/sessions/" + session)
                   .bearerTokenAuthentication(ADMIN_KEY)
