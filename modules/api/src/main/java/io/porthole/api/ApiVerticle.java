@@ -51,6 +51,7 @@ public class ApiVerticle extends VerticleBase {
     SessionRoutes.mount(routes, registry, cfg);
     ExposureRoutes.mount(routes, registry, cfg);
     KeyRoutes.mount(routes, registry);
+    AdminRoutes.mount(routes, registry);
     HealthRoutes.mountErrors(router);
     HttpServerOptions options =
         new HttpServerOptions().setTcpNoDelay(true).setMaxHeaderSize(16 * 1024);

@@ -101,6 +101,45 @@ public final class Addresses {
   /** Published by a node when a sandbox's tunnels on it come or go: {sandbox_id, node_id}. */
   public static final String TUNNELS_CHANGED = "porthole.tunnels.changed";
 
+  /**
+   * Registry, for admins: sessions of every owner. {include_ended?, session_id?} → {sessions:
+   * [..]}.
+   */
+  public static final String REGISTRY_SESSION_LIST_ALL = "porthole.registry.session.list-all";
+
+  /** Registry: write one audit row. {actor, action, subject?, details?} → {}. */
+  public static final String REGISTRY_AUDIT_RECORD = "porthole.registry.audit.record";
+
+  /** Admin: every node of the cluster, live or unreachable. {actor} → {nodes: [..]}. */
+  public static final String ADMIN_NODES = "porthole.admin.nodes";
+
+  /** Admin: every tunnel on every node. {actor} → {tunnels: [..], unreachable: [..]}. */
+  public static final String ADMIN_TUNNELS = "porthole.admin.tunnels";
+
+  /** Admin: sessions of every owner. {actor, include_ended?} → {sessions: [..]}. */
+  public static final String ADMIN_SESSIONS = "porthole.admin.sessions";
+
+  /** Admin: every host-port allocation. {actor} → {allocations: [..]}. */
+  public static final String ADMIN_PORTS = "porthole.admin.ports";
+
+  /** Admin: close a sandbox's tunnels on every node. {actor, sandbox_id, reason?} → {kicked}. */
+  public static final String ADMIN_KICK = "porthole.admin.kick";
+
+  /** Admin: end any owner's session. {actor, session_id} → the ended session. */
+  public static final String ADMIN_SESSION_END = "porthole.admin.session.end";
+
+  /** Admin: create an API key. {actor, owner, admin?, label?} → the key (shown once). */
+  public static final String ADMIN_KEYS_CREATE = "porthole.admin.keys.create";
+
+  /** Admin: revoke any API key. {actor, key_id} → the key. */
+  public static final String ADMIN_KEYS_REVOKE = "porthole.admin.keys.revoke";
+
+  /** Admin: issue or rotate a sandbox's tunnel token. {actor, sandbox_id} → {sandbox_id, token}. */
+  public static final String ADMIN_SANDBOX_TOKEN = "porthole.admin.sandbox.token";
+
+  /** Cluster-wide async map of live nodes: node_id → {node_id, address, roles, started_at}. */
+  public static final String NODES_MAP = "porthole.nodes";
+
   private Addresses() {}
 
   /**
@@ -122,5 +161,13 @@ public final class Addresses {
   /** Per-node address: health of one node's local parts, for admin views. */
   public static String nodeHealth(String nodeId) {
     return "porthole.node." + nodeId + ".health";
+  }
+
+  /**
+   * Per-node admin address: this node's local facts. {op: "info"} → {node_id, roles, uptime_ms,
+   * heap_used, heap_max, tunnels: [..]}; {op: "kick", sandbox_id, reason?} → {kicked}.
+   */
+  public static String nodeAdmin(String nodeId) {
+    return "porthole.node." + nodeId + ".admin";
   }
 }

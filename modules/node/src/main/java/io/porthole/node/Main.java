@@ -26,7 +26,14 @@ import picocli.CommandLine.Spec;
     name = "porthole",
     mixinStandardHelpOptions = true,
     version = "porthole 0.1.0",
-    subcommands = {Main.Run.class, Main.ShowConfig.class},
+    subcommands = {
+      Main.Run.class,
+      Main.ShowConfig.class,
+      AdminCommand.class,
+      AdminCommand.Sessions.class,
+      AdminCommand.Expose.class,
+      AdminCommand.Unexpose.class
+    },
     description = "Expose ports of dev containers through reverse tunnels, on a Vert.x cluster.")
 public final class Main implements Runnable {
 

@@ -1,5 +1,6 @@
 package io.porthole.node;
 
+import io.porthole.admin.AdminVerticle;
 import io.porthole.api.ApiVerticle;
 import io.porthole.common.Addresses;
 import io.porthole.common.config.Settings;
@@ -125,6 +126,7 @@ public final class Node {
       chain = deploy(chain, new SessionRegistryVerticle(health));
       chain = deploy(chain, new PortAllocatorVerticle());
       chain = deploy(chain, tunnelServer);
+      chain = deploy(chain, new AdminVerticle(tunnels));
       chain = deploy(chain, new ProxyVerticle(tunnels, door));
       chain = deploy(chain, new ApiVerticle(health, door));
       if (sandbox) {

@@ -118,6 +118,7 @@ class NodeRolesTest {
                               "SessionRegistryVerticle",
                               "PortAllocatorVerticle",
                               "TunnelServerVerticle",
+                              "AdminVerticle",
                               "ProxyVerticle",
                               "ApiVerticle"));
               return readyz(node);
@@ -218,6 +219,7 @@ class NodeRolesTest {
                               "SessionRegistryVerticle",
                               "PortAllocatorVerticle",
                               "TunnelServerVerticle",
+                              "AdminVerticle",
                               "ProxyVerticle",
                               "ApiVerticle",
                               "SandboxSupervisorVerticle",

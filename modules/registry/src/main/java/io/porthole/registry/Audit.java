@@ -10,6 +10,17 @@ final class Audit {
 
   private Audit() {}
 
+  /** {actor, action, subject?, details?} → {}: one row written for another part (the admin). */
+  static Future<JsonObject> recordRequest(SqlClient client, JsonObject req) {
+    return record(
+            client,
+            Req.str(req, "actor"),
+            Req.str(req, "action"),
+            Req.optStr(req, "subject"),
+            Req.obj(req, "details"))
+        .map(v -> new JsonObject());
+  }
+
   static Future<Void> record(
       SqlClient client, String actor, String action, String subject, JsonObject details) {
     return client

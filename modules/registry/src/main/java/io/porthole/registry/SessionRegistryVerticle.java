@@ -81,6 +81,8 @@ public class SessionRegistryVerticle extends VerticleBase {
             Map.entry(Addresses.REGISTRY_SESSION_CREATE, sessions::create),
             Map.entry(Addresses.REGISTRY_SESSION_LIST, sessions::list),
             Map.entry(Addresses.REGISTRY_SESSION_GET, sessions::get),
+            Map.entry(Addresses.REGISTRY_SESSION_LIST_ALL, sessions::listAll),
+            Map.entry(Addresses.REGISTRY_AUDIT_RECORD, req -> Audit.recordRequest(pool, req)),
             Map.entry(Addresses.REGISTRY_SESSION_END, sessions::end),
             Map.entry(Addresses.REGISTRY_EXPOSURE_CREATE, exposures::create),
             Map.entry(Addresses.REGISTRY_EXPOSURE_LIST, exposures::list),

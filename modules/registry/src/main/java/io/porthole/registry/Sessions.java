@@ -232,6 +232,27 @@ public final class Sessions {
   }
 
   /**
+   * For admins: {include_ended?, session_id?} → {sessions: [..]} of every owner (one session when
+   * {@code session_id} is given).
+   */
+  public Future<JsonObject> listAll(JsonObject req) {
+    boolean ended = Req.bool(req, "include_ended");
+    String id = Req.optStr(req, "session_id");
+    return pool.preparedQuery(
+            "SELECT "
+                + Rows.SESSION_COLUMNS
+                + " FROM sessions WHERE ($1 OR status <> 'ended') AND ($2::text IS NULL OR id = $2)"
+                + " ORDER BY created_at, id LIMIT 1000")
+        .execute(Tuple.of(ended || id != null, id))
+        .map(
+            rows -> {
+              JsonArray out = new JsonArray();
+              rows.forEach(r -> out.add(Rows.session(r)));
+              return new JsonObject().put("sessions", out);
+            });
+  }
+
+  /**
    * {owner, session_id} → the ended session: exposures removed and ports freed (published on {@code
    * porthole.ports.freed}), then the container removed, then status {@code ended}.
    */
