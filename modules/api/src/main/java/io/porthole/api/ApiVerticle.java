@@ -1,5 +1,6 @@
 package io.porthole.api;
 
+import io.porthole.common.BadRequests;
 import io.porthole.common.FrontDoor;
 import io.porthole.common.config.Settings;
 import io.vertx.core.Future;
@@ -68,6 +69,7 @@ public class ApiVerticle extends VerticleBase {
     }
     server = vertx.createHttpServer(options);
     return server
+        .invalidRequestHandler(BadRequests::answer)
         .requestHandler(
             req -> {
               if (frontDoor.claims(req)) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.porthole.common.config.Settings;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SelfSignedCertificate;
@@ -163,5 +164,33 @@ class ApiVerticleTest {
                           assertThat(r.bodyAsJsonObject().getString("node")).isEqualTo("n2");
                           ctx.completeNow();
                         })));
+  }
+
+  @Test
+  @DisplayName("An oversized header gets a 431 with a JSON body naming the problem")
+  void oversizedHeader(Vertx vertx, VertxTestContext ctx) {
+    Buffer received = Buffer.buffer();
+    vertx
+        .createNetClient()
+        .connect(api.actualPort(), "127.0.0.1")
+        .onComplete(
+            ctx.succeeding(
+                sock -> {
+                  sock.handler(received::appendBuffer);
+                  sock.closeHandler(
+                      v ->
+                          ctx.verify(
+                              () -> {
+                                String reply = received.toString();
+                                assertThat(reply).startsWith("HTTP/1.1 431");
+                                assertThat(reply)
+                                    .contains("\"code\":\"request_headers_too_large\"");
+                                ctx.completeNow();
+                              }));
+                  sock.write(
+                      "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: "
+                          + "a".repeat(64 * 1024)
+                          + "\r\n\r\n");
+                }));
   }
 }

@@ -90,6 +90,16 @@ final class Errors {
         code == ErrorCode.UNAVAILABLE ? 2 : 0);
   }
 
+  /**
+   * For a server's {@code invalidRequestHandler}: a request that could not be parsed (a line or
+   * headers too long, conflicting {@code Content-Length}s, a broken chunk) gets 414, 431 or 400
+   * with a JSON body naming the problem, and its connection is closed (the framing of whatever
+   * follows cannot be trusted).
+   */
+  static void invalidRequest(HttpServerRequest req) {
+    io.porthole.common.BadRequests.answer(req);
+  }
+
   static String escape(String s) {
     return s == null
         ? ""

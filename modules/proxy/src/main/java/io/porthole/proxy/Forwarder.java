@@ -9,6 +9,7 @@ import io.porthole.tunnel.carry.WsOverTunnel;
 import io.porthole.tunnel.mux.MuxStream;
 import io.porthole.tunnel.mux.TunnelClosedException;
 import io.porthole.tunnel.server.TunnelRouter;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
@@ -172,6 +173,10 @@ final class Forwarder {
             stream -> {
               log.debug("request {} on stream {}", rid, stream.id());
               req.response().closeHandler(v -> stream.reset());
+              if (req.response().closed()) {
+                // the client left while the stream was opening
+                stream.reset();
+              }
               if (!hasBody) {
                 req.resume();
               }
@@ -181,7 +186,7 @@ final class Forwarder {
                   headerTimeout,
                   target);
             })
-        .onSuccess(r -> respond(req, r, target))
+        .onSuccess(r -> respond(req, r, target, vertx.getOrCreateContext()))
         .onFailure(err -> fail(req, err, rid, target));
   }
 
@@ -218,7 +223,9 @@ final class Forwarder {
     return p.future();
   }
 
-  private static void respond(HttpServerRequest req, HttpOverTunnel.Response r, Target target) {
+  /** Streams the response; {@code streamContext} is the tunnel's, where its body is read. */
+  private static void respond(
+      HttpServerRequest req, HttpOverTunnel.Response r, Target target, Context streamContext) {
     HttpServerResponse resp = req.response();
     resp.setStatusCode(r.status());
     if (r.statusMessage() != null && !r.statusMessage().isEmpty()) {
@@ -237,7 +244,7 @@ final class Forwarder {
     r.body()
         .pipe()
         .endOnSuccess(false)
-        .to(resp)
+        .to(new DrainOnContext(resp, streamContext))
         .compose(v -> r.trailers())
         .onSuccess(
             trailers -> {
@@ -261,6 +268,8 @@ final class Forwarder {
     if (protocols != null) {
       headers.set("sec-websocket-protocol", protocols);
     }
+    // the request's context: the tunnel's futures complete on the tunnel server's
+    Context requestContext = vertx.getOrCreateContext();
     tunnels
         .open(
             sandbox,
@@ -268,12 +277,36 @@ final class Forwarder {
         .compose(
             stream ->
                 WsOverTunnel.awaitVerdict(stream)
-                    .compose(
-                        accepted ->
-                            req.toWebSocket()
-                                .onSuccess(ws -> WsOverTunnel.bridge(ws, accepted.reader(), stream))
-                                .onFailure(err -> stream.reset())))
+                    .onSuccess(
+                        accepted -> {
+                          Context streamContext = vertx.getOrCreateContext();
+                          requestContext.runOnContext(
+                              v -> upgrade(req, accepted, stream, streamContext));
+                        }))
         .onFailure(err -> fail(req, err, rid, target));
+  }
+
+  /**
+   * Completes the client's upgrade on the request's own event loop and pauses the WebSocket there
+   * before any frame is read (from another thread, frames sent right after the handshake were
+   * lost), then bridges on the stream's context, where the stream's reader lives.
+   */
+  private static void upgrade(
+      HttpServerRequest req,
+      WsOverTunnel.Accepted accepted,
+      MuxStream stream,
+      Context streamContext) {
+    req.toWebSocket()
+        .onSuccess(
+            ws -> {
+              ws.pause();
+              streamContext.runOnContext(
+                  v -> {
+                    WsOverTunnel.bridge(ws, accepted.reader(), stream);
+                    ws.resume();
+                  });
+            })
+        .onFailure(err -> stream.reset());
   }
 
   void fail(HttpServerRequest req, Throwable err, String rid, Target target) {

@@ -76,6 +76,12 @@ final class FrontDoors {
     return new Target(Target.Door.PATH, session, port, null, 0, prefix, rest + query);
   }
 
+  /** Whether a path-form URI names the prefix alone, without the slash that starts the path. */
+  static boolean isBarePrefix(String rawUri) {
+    Matcher m = PATH.matcher(rawUri);
+    return m.matches() && m.group(3) == null;
+  }
+
   /** The target of a subdomain label (see {@link #subdomainLabel}). */
   Target fromSubdomain(String label, String rawUri) {
     checkPath(rawUri);

@@ -94,6 +94,7 @@ final class PortListeners {
             : vertx
                 .createHttpServer(
                     new HttpServerOptions().setTcpNoDelay(true).setMaxHeaderSize(16 * 1024))
+                .invalidRequestHandler(Errors::invalidRequest)
                 .requestHandler(
                     req -> {
                       try {

@@ -42,6 +42,17 @@ public final class ProxyFrontDoor implements FrontDoor {
       String host = req.authority() == null ? req.getHeader("host") : req.authority().host();
       String label = d.subdomainLabel(host);
       target = label != null ? d.fromSubdomain(label, req.uri()) : d.fromPath(req.uri());
+      if (label == null && FrontDoors.isBarePrefix(req.uri())) {
+        // the app's relative links resolve against the URL: without the slash they would
+        // leave the prefix (".../proxy/app.js")
+        int q = req.uri().indexOf('?');
+        req.response()
+            .setStatusCode(308)
+            .putHeader("location", target.prefix() + "/" + (q >= 0 ? req.uri().substring(q) : ""))
+            .putHeader("x-request-id", rid)
+            .end();
+        return;
+      }
     } catch (PortholeException e) {
       Errors.respond(req, e.code(), e.getMessage(), rid);
       return;

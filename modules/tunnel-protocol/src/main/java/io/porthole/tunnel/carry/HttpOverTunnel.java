@@ -144,7 +144,11 @@ public final class HttpOverTunnel {
               if (chunked) {
                 request.setChunked(true);
               }
-              stream.exceptionHandler(err -> request.reset());
+              // the reader owns the stream's exception handler; its hook fires whenever the API
+              // side resets (client gone, timeout), also after the request body ended, so the
+              // app's request is cancelled and not left running
+              BodyStream body = new BodyStream(new RecordReader(stream));
+              body.internalHooks(() -> {}, err -> request.reset());
               request
                   .response()
                   .onSuccess(response -> relay(response, writer, stream))
@@ -155,7 +159,6 @@ public final class HttpOverTunnel {
                               502,
                               "bad_gateway",
                               "the app on port " + target.port() + " failed: " + err.getMessage()));
-              BodyStream body = new BodyStream(new RecordReader(stream));
               body.pipeTo(request).onFailure(err -> request.reset());
             });
   }
@@ -181,7 +184,11 @@ public final class HttpOverTunnel {
               }
               stream.end();
             })
-        .onFailure(err -> stream.reset());
+        .onFailure(
+            err -> {
+              response.request().reset();
+              stream.reset();
+            });
   }
 
   static void fail(RecordWriter writer, int status, String code, String message) {

@@ -1,9 +1,11 @@
 package io.porthole.tunnel.carry;
 
 import io.porthole.tunnel.mux.MuxStream;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocketBase;
@@ -122,9 +124,10 @@ public final class WsOverTunnel {
 
   /**
    * Bridges a WebSocket and a tunnel stream both ways with back-pressure, carrying close codes.
-   * Used on both sides.
+   * Used on both sides; call it on the stream's context (the reader is confined to it).
    */
   public static void bridge(WebSocketBase ws, RecordReader reader, MuxStream stream) {
+    Context here = Vertx.currentContext();
     RecordWriter writer = new RecordWriter(stream);
     Runnable throttle =
         () -> {
@@ -160,6 +163,10 @@ public final class WsOverTunnel {
     ws.exceptionHandler(err -> stream.reset());
     reader.handler(
         r -> {
+          if (ws.isClosed()) {
+            // closed (by its peer or a CLOSE record): what still comes has nowhere to go
+            return;
+          }
           switch (r.type()) {
             case TEXT -> ws.writeTextMessage(r.payload().toString());
             case BINARY -> ws.writeBinaryMessage(r.payload());
@@ -171,9 +178,18 @@ public final class WsOverTunnel {
             }
             default -> {}
           }
-          if (ws.writeQueueFull()) {
+          if (!ws.isClosed() && ws.writeQueueFull()) {
             reader.pause();
-            ws.drainHandler(v -> reader.resume());
+            // the reader is confined to this (the stream's) context; the WebSocket may drain on
+            // another event loop
+            ws.drainHandler(
+                v -> {
+                  if (here == null) {
+                    reader.resume();
+                  } else {
+                    here.runOnContext(x -> reader.resume());
+                  }
+                });
           }
         });
     reader.endHandler(

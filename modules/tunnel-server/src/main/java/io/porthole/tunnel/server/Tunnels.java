@@ -191,16 +191,20 @@ public final class Tunnels implements TunnelRouter {
                 + link.sandboxId
                 + " has no tunnel (it did not reconnect within the grace"
                 + " period)");
-    while (!link.waiting.isEmpty()) {
-      link.waiting.poll().fail(gone);
-    }
-    if (link.control != null) {
-      link.control.unregister();
-      link.route.unregister();
-    }
-    log.info("sandbox {} forgotten on this node", link.sandboxId);
-    changed(link.sandboxId);
-    notifyRegistry(Addresses.REGISTRY_SANDBOX_DISCONNECTED, link.sandboxId, "");
+    Future<Void> unregistered =
+        link.control == null
+            ? Future.succeededFuture()
+            : Future.join(link.control.unregister(), link.route.unregister()).mapEmpty();
+    // whoever waited learns the sandbox is gone once its addresses are gone too
+    unregistered.onComplete(
+        ar -> {
+          while (!link.waiting.isEmpty()) {
+            link.waiting.poll().fail(gone);
+          }
+          log.info("sandbox {} forgotten on this node", link.sandboxId);
+          changed(link.sandboxId);
+          notifyRegistry(Addresses.REGISTRY_SANDBOX_DISCONNECTED, link.sandboxId, "");
+        });
   }
 
   private void changed(String sandboxId) {

@@ -367,19 +367,33 @@ class TunnelServerTest {
             .requestHandler(
                 req -> {
                   req.pause();
+                  // upgrade on the request's own context, bridge on the stream's (as the proxy
+                  // does)
+                  io.vertx.core.Context edgeContext = vertx.getOrCreateContext();
                   tunnels
                       .open("sbx-1", StreamTarget.ws("s1", 90, req.uri(), req.headers()).encode())
                       .compose(
                           stream ->
                               WsOverTunnel.awaitVerdict(stream)
-                                  .compose(
-                                      acc ->
-                                          req.toWebSocket()
-                                              .map(
-                                                  ws -> {
-                                                    WsOverTunnel.bridge(ws, acc.reader(), stream);
-                                                    return ws;
-                                                  })))
+                                  .map(
+                                      acc -> {
+                                        io.vertx.core.Context streamContext =
+                                            vertx.getOrCreateContext();
+                                        edgeContext.runOnContext(
+                                            v ->
+                                                req.toWebSocket()
+                                                    .onSuccess(
+                                                        ws -> {
+                                                          ws.pause();
+                                                          streamContext.runOnContext(
+                                                              x -> {
+                                                                WsOverTunnel.bridge(
+                                                                    ws, acc.reader(), stream);
+                                                                ws.resume();
+                                                              });
+                                                        }));
+                                        return acc;
+                                      }))
                       .onFailure(err -> req.response().setStatusCode(502).end());
                 });
     List<String> got = new ArrayList<>();
