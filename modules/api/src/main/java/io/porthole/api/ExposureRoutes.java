@@ -35,6 +35,53 @@ final class ExposureRoutes {
     routes.on(HttpMethod.GET, SHARES, e::shares);
     routes.on(HttpMethod.DELETE, SHARES, e::revokeAll);
     routes.on(HttpMethod.DELETE, SHARES + "/:share_id", e::revoke);
+    routes.on(HttpMethod.POST, ONE + "/browser-link", e::browserLink);
+  }
+
+  /**
+   * A one-minute sign-in link for a browser on the exposure's subdomain URL: following it sets a
+   * cookie scoped to exactly that host (no Authorization header is needed there afterwards).
+   */
+  private Future<Http.Reply> browserLink(RoutingContext ctx) {
+    String owner = Caller.of(ctx).owner();
+    return get(ctx)
+        .compose(
+            reply -> {
+              JsonObject e = reply.body();
+              String host = null;
+              for (Object u : e.getJsonArray("urls")) {
+                String url = (String) u;
+                if (!cfg.devSubdomain().isEmpty()
+                    && java.net.URI.create(url).getHost() != null
+                    && java.net.URI.create(url).getHost().endsWith("." + cfg.devSubdomain())) {
+                  host = url;
+                  break;
+                }
+              }
+              if (host == null) {
+                return Future.failedFuture(
+                    Http.conflict(
+                        "this exposure has no subdomain URL (proxy.dev_subdomain is off)"));
+              }
+              String base = host;
+              return registry
+                  .request(
+                      Addresses.PROXY_BROWSER_LINK,
+                      new JsonObject()
+                          .put("session_id", e.getString("session_id"))
+                          .put("port", e.getInteger("port"))
+                          .put("owner", owner))
+                  .map(
+                      t ->
+                          Http.Reply.created(
+                              new JsonObject()
+                                  .put(
+                                      "url",
+                                      (base.endsWith("/") ? base : base + "/")
+                                          + "__porthole/auth?token="
+                                          + t.getString("token"))
+                                  .put("expires_in_s", t.getInteger("expires_in_s"))));
+            });
   }
 
   private static JsonObject target(RoutingContext ctx, boolean withPort) {

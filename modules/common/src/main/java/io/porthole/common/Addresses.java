@@ -140,6 +140,12 @@ public final class Addresses {
   /** Cluster-wide async map of live nodes: node_id → {node_id, address, roles, started_at}. */
   public static final String NODES_MAP = "porthole.nodes";
 
+  /**
+   * Proxy, local to each API node: a one-minute browser sign-in token for a subdomain URL.
+   * {session_id, port, owner} → {token, expires_in_s}. The caller has checked ownership.
+   */
+  public static final String PROXY_BROWSER_LINK = "porthole.proxy.browser-link";
+
   private Addresses() {}
 
   /**

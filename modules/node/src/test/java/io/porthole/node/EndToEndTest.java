@@ -185,6 +185,57 @@ class EndToEndTest {
         .compose(
             r -> {
               ctx.verify(() -> assertThat(r.bodyAsString()).contains(INDEX));
+              // a browser on the subdomain URL: a sign-in link becomes a host-only cookie
+              return client
+                  .post(
+                      api, "127.0.0.1", "/api/v1/sessions/" + session + "/expose/8080/browser-link")
+                  .bearerTokenAuthentication(ADMIN_KEY)
+                  .send();
+            })
+        .compose(
+            r -> {
+              ctx.verify(() -> assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(201));
+              java.net.URI link = java.net.URI.create(r.bodyAsJsonObject().getString("url"));
+              return client
+                  .get(api, "127.0.0.1", link.getRawPath() + "?" + link.getRawQuery())
+                  .putHeader("host", link.getHost() + ":" + api)
+                  .followRedirects(false)
+                  .send()
+                  .compose(
+                      signIn -> {
+                        String cookie = signIn.getHeader("set-cookie");
+                        ctx.verify(
+                            () -> {
+                              assertThat(signIn.statusCode()).isEqualTo(302);
+                              assertThat(cookie)
+                                  .startsWith("porthole_auth=")
+                                  .contains("HttpOnly")
+                                  .doesNotContainIgnoringCase("domain=");
+                            });
+                        return client
+                            .get(api, "127.0.0.1", "/")
+                            .putHeader("host", link.getHost() + ":" + api)
+                            .putHeader("cookie", cookie.split(";")[0])
+                            .send()
+                            .compose(
+                                page -> {
+                                  ctx.verify(
+                                      () -> {
+                                        assertThat(page.statusCode()).isEqualTo(200);
+                                        assertThat(page.bodyAsString()).contains(INDEX);
+                                      });
+                                  // a forged link is refused
+                                  return client
+                                      .get(api, "127.0.0.1", "/__porthole/auth?token=forged.x")
+                                      .putHeader("host", link.getHost() + ":" + api)
+                                      .followRedirects(false)
+                                      .send();
+                                });
+                      });
+            })
+        .compose(
+            r -> {
+              ctx.verify(() -> assertThat(r.statusCode()).isEqualTo(401));
               // a private exposure without a key: 401, and the body names the problem
               return get(api, apiHost, "/api/v1/sessions/" + session + "/proxy/8080/", null);
             })

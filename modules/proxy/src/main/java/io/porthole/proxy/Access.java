@@ -14,9 +14,11 @@ import io.vertx.core.json.JsonObject;
 final class Access {
 
   private final Lookups lookups;
+  private final BrowserTokens tokens;
 
-  Access(Lookups lookups) {
+  Access(Lookups lookups, BrowserTokens tokens) {
     this.lookups = lookups;
+    this.tokens = tokens;
   }
 
   Future<Void> check(HttpServerRequest req, JsonObject exposure) {
@@ -26,6 +28,16 @@ final class Access {
     }
     String bearer = bearer(req);
     if (bearer == null) {
+      JsonObject cookie = tokens.verify("cookie", cookie(req, HeaderRules.AUTH_COOKIE));
+      if (cookie != null
+          && cookie.getString("session_id", "").equals(exposure.getString("session_id"))
+          && cookie.getInteger("port", -1).equals(exposure.getInteger("port"))) {
+        // signed for exactly this exposure by a key of its owner (or an admin acting as owner)
+        if ("authenticated".equals(visibility)
+            || cookie.getString("owner", "").equals(exposure.getString("owner"))) {
+          return Future.succeededFuture();
+        }
+      }
       return Future.failedFuture(
           new PortholeException(
               ErrorCode.UNAUTHORIZED,
@@ -52,6 +64,19 @@ final class Access {
                           + " of session "
                           + exposure.getString("session_id")));
             });
+  }
+
+  /** The value of one cookie of the request, or null. */
+  static String cookie(HttpServerRequest req, String name) {
+    for (String header : req.headers().getAll("cookie")) {
+      for (String part : header.split(";")) {
+        String p = part.trim();
+        if (p.startsWith(name + "=")) {
+          return p.substring(name.length() + 1);
+        }
+      }
+    }
+    return null;
   }
 
   static String bearer(HttpServerRequest req) {

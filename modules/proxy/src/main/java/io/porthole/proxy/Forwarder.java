@@ -39,14 +39,79 @@ final class Forwarder {
   private final InternalHop hop;
   private final Cors cors;
 
-  Forwarder(Vertx vertx, ProxyConfig cfg, TunnelRouter tunnels, Lookups lookups, InternalHop hop) {
+  private final BrowserTokens tokens;
+
+  Forwarder(
+      Vertx vertx,
+      ProxyConfig cfg,
+      TunnelRouter tunnels,
+      Lookups lookups,
+      InternalHop hop,
+      BrowserTokens tokens) {
     this.vertx = vertx;
     this.cfg = cfg;
     this.tunnels = tunnels;
     this.lookups = lookups;
-    this.access = new Access(lookups);
+    this.tokens = tokens;
+    this.access = new Access(lookups, tokens);
     this.hop = hop;
     this.cors = new Cors(new FrontDoors(cfg.devSubdomain()), lookups);
+  }
+
+  static final String AUTH_PATH = "/__porthole/auth";
+
+  /**
+   * A browser following a sign-in link on the exposure's own host: a valid link token for this
+   * exposure becomes a cookie for exactly this host (no Domain attribute), then a redirect to the
+   * page asked for.
+   */
+  private void signIn(HttpServerRequest req, Target target) {
+    String rid = requestId();
+    req.resume();
+    JsonObject link = tokens.verify("link", req.getParam("token"));
+    lookups
+        .exposure(target)
+        .onFailure(err -> fail(req, err, rid, target))
+        .onSuccess(
+            e -> {
+              if (link == null
+                  || !link.getString("session_id", "").equals(e.getString("session_id"))
+                  || !link.getInteger("port", -1).equals(e.getInteger("port"))) {
+                Errors.respond(
+                    req,
+                    ErrorCode.UNAUTHORIZED,
+                    "the sign-in link is invalid, expired or for another exposure",
+                    rid);
+                return;
+              }
+              String next = req.getParam("next");
+              if (next == null || !next.startsWith("/") || next.startsWith("//")) {
+                next = "/";
+              }
+              String cookie =
+                  tokens.sign(
+                      "cookie",
+                      new JsonObject()
+                          .put("session_id", e.getString("session_id"))
+                          .put("port", e.getInteger("port"))
+                          .put("owner", link.getString("owner")),
+                      BrowserTokens.COOKIE_TTL);
+              boolean https = "https".equals(cfg.clientOf(req).proto());
+              req.response()
+                  .setStatusCode(302)
+                  .putHeader("location", next)
+                  .putHeader("cache-control", "no-store")
+                  .putHeader("x-request-id", rid)
+                  .putHeader(
+                      "set-cookie",
+                      HeaderRules.AUTH_COOKIE
+                          + "="
+                          + cookie
+                          + "; Path=/; HttpOnly; SameSite=Lax; Max-Age="
+                          + BrowserTokens.COOKIE_TTL.toSeconds()
+                          + (https ? "; Secure" : ""))
+                  .end();
+            });
   }
 
   static String requestId() {
@@ -55,6 +120,10 @@ final class Forwarder {
 
   /** A request from a front door of this node. */
   void handle(HttpServerRequest req, Target target) {
+    if (target.door() == Target.Door.SUBDOMAIN && req.path().equals(AUTH_PATH)) {
+      signIn(req, target);
+      return;
+    }
     String rid = requestId();
     req.pause();
     HeaderRules.Client client = cfg.clientOf(req);

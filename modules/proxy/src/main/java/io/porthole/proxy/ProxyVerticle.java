@@ -1,5 +1,6 @@
 package io.porthole.proxy;
 
+import io.porthole.common.Addresses;
 import io.porthole.tunnel.server.Tunnels;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -7,7 +8,9 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonObject;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.util.HexFormat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,7 +43,25 @@ public class ProxyVerticle extends VerticleBase {
         .compose(
             secret -> {
               hop = new InternalHop(vertx, secret);
-              Forwarder forwarder = new Forwarder(vertx, cfg, tunnels, lookups, hop);
+              BrowserTokens tokens = new BrowserTokens(secret, Clock.systemUTC());
+              vertx
+                  .eventBus()
+                  .<JsonObject>localConsumer(
+                      Addresses.PROXY_BROWSER_LINK,
+                      m ->
+                          m.reply(
+                              new JsonObject()
+                                  .put(
+                                      "token",
+                                      tokens.sign(
+                                          "link",
+                                          new JsonObject()
+                                              .put("session_id", m.body().getString("session_id"))
+                                              .put("port", m.body().getInteger("port"))
+                                              .put("owner", m.body().getString("owner")),
+                                          BrowserTokens.LINK_TTL))
+                                  .put("expires_in_s", BrowserTokens.LINK_TTL.toSeconds())));
+              Forwarder forwarder = new Forwarder(vertx, cfg, tunnels, lookups, hop, tokens);
               internal =
                   vertx.createHttpServer(
                       new HttpServerOptions().setTcpNoDelay(true).setMaxHeaderSize(32 * 1024));
