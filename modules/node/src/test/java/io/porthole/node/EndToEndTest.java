@@ -236,6 +236,71 @@ class EndToEndTest {
         .compose(
             r -> {
               ctx.verify(() -> assertThat(r.statusCode()).isEqualTo(401));
+              // a share link opens the private exposure to anyone holding it, until revoked
+              return client
+                  .post(api, "127.0.0.1", "/api/v1/sessions/" + session + "/expose/8080/shares")
+                  .bearerTokenAuthentication(ADMIN_KEY)
+                  .sendJsonObject(new JsonObject().put("expires_in_s", 3600));
+            })
+        .compose(
+            r -> {
+              ctx.verify(() -> assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(201));
+              JsonArray urls = r.bodyAsJsonObject().getJsonArray("urls");
+              java.net.URI host = java.net.URI.create(urls.getString(0));
+              java.net.URI path = java.net.URI.create(urls.getString(1));
+              return get(api, host.getHost() + ":" + api, "/", null)
+                  .compose(
+                      viaHost -> {
+                        ctx.verify(
+                            () -> {
+                              assertThat(viaHost.statusCode()).isEqualTo(200);
+                              assertThat(viaHost.bodyAsString()).contains(INDEX);
+                            });
+                        return get(
+                            api, apiHost, path.getRawPath() + "?" + path.getRawQuery(), null);
+                      })
+                  .compose(
+                      viaPath -> {
+                        String cookie = viaPath.getHeader("set-cookie");
+                        ctx.verify(
+                            () -> {
+                              assertThat(viaPath.statusCode()).isEqualTo(200);
+                              assertThat(cookie).startsWith("porthole_share=");
+                            });
+                        // the page's assets come back with the cookie alone
+                        return client
+                            .get(
+                                api,
+                                "127.0.0.1",
+                                "/api/v1/sessions/" + session + "/proxy/8080/index.html")
+                            .putHeader("cookie", cookie.split(";")[0])
+                            .send();
+                      })
+                  .compose(
+                      asset -> {
+                        ctx.verify(() -> assertThat(asset.statusCode()).isEqualTo(200));
+                        return client
+                            .delete(
+                                api,
+                                "127.0.0.1",
+                                "/api/v1/sessions/" + session + "/expose/8080/shares")
+                            .bearerTokenAuthentication(ADMIN_KEY)
+                            .send();
+                      })
+                  .compose(
+                      revoked ->
+                          until(
+                              () ->
+                                  get(api, host.getHost() + ":" + api, "/", null)
+                                      .compose(
+                                          x ->
+                                              x.statusCode() == 404
+                                                  ? Future.succeededFuture(x)
+                                                  : Future.failedFuture("still " + x.statusCode())),
+                              50));
+            })
+        .compose(
+            r -> {
               // a private exposure without a key: 401, and the body names the problem
               return get(api, apiHost, "/api/v1/sessions/" + session + "/proxy/8080/", null);
             })

@@ -119,13 +119,31 @@ final class Forwarder {
   }
 
   /** A request from a front door of this node. */
-  void handle(HttpServerRequest req, Target target) {
-    if (target.door() == Target.Door.SUBDOMAIN && req.path().equals(AUTH_PATH)) {
-      signIn(req, target);
+  void handle(HttpServerRequest req, Target requested) {
+    if (requested.door() == Target.Door.SUBDOMAIN && req.path().equals(AUTH_PATH)) {
+      signIn(req, requested);
       return;
     }
     String rid = requestId();
     req.pause();
+    Target withShare = requested;
+    if (requested.door() == Target.Door.PATH && requested.share() == null) {
+      String shared = Access.cookie(req, HeaderRules.SHARE_COOKIE);
+      if (shared != null && shared.matches("[a-z0-9]{16,60}")) {
+        withShare =
+            new Target(
+                requested.door(),
+                requested.sessionId(),
+                requested.port(),
+                null,
+                0,
+                requested.prefix(),
+                requested.uri(),
+                shared);
+      }
+    }
+    Target target = withShare;
+    Target asked = target;
     HeaderRules.Client client = cfg.clientOf(req);
     log.debug("request {} {} {} via {}", rid, req.method(), req.uri(), target.door());
     lookups
@@ -134,10 +152,23 @@ final class Forwarder {
             e ->
                 usable(e)
                     .compose(
-                        v ->
-                            Cors.answersHere(req, e.getJsonObject("policy", new JsonObject()))
+                        v -> {
+                          if (asked.share() != null) {
+                            // a valid, unexpired, unrevoked share link grants access by itself, but
+                            // only to the exposure it names
+                            return asked.sessionId() == null
+                                    || (asked.sessionId().equals(e.getString("session_id"))
+                                        && asked.port() == e.getInteger("port"))
                                 ? Future.<Void>succeededFuture()
-                                : access.check(req, e))
+                                : Future.<Void>failedFuture(
+                                    new PortholeException(
+                                        ErrorCode.NOT_FOUND,
+                                        "the share link is for another exposure"));
+                          }
+                          return Cors.answersHere(req, e.getJsonObject("policy", new JsonObject()))
+                              ? Future.<Void>succeededFuture()
+                              : access.check(req, e);
+                        })
                     .map(e))
         .compose(
             e -> {
@@ -178,7 +209,8 @@ final class Forwarder {
         t.name(),
         t.allocatedPort(),
         t.prefix(),
-        t.uri());
+        t.uri(),
+        t.share());
   }
 
   private static Future<Void> usable(JsonObject e) {
@@ -302,6 +334,18 @@ final class Forwarder {
     }
     MultiMap headers = HeaderRules.toClient(r.headers(), target);
     resp.headers().addAll(headers);
+    if (target.door() == Target.Door.PATH && target.share() != null) {
+      // the page's own assets under the prefix carry the share link with them
+      resp.headers()
+          .add(
+              "set-cookie",
+              HeaderRules.SHARE_COOKIE
+                  + "="
+                  + target.share()
+                  + "; Path="
+                  + target.prefix()
+                  + "/; HttpOnly; SameSite=Lax");
+    }
     boolean bodiless =
         req.method() == HttpMethod.HEAD
             || r.status() == 204

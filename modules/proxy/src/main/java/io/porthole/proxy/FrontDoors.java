@@ -18,6 +18,9 @@ final class FrontDoors {
       Pattern.compile("^/api/v1/sessions/([^/]+)/proxy/([^/]+)(/[^?]*)?(\\?.*)?$");
   private static final Pattern SESSION_ID = Pattern.compile("^ses_[a-z0-9]{1,40}$");
   private static final Pattern BY_PORT = Pattern.compile("^ses-([a-z0-9]{1,40})-(\\d{1,5})$");
+  private static final Pattern SHARE = Pattern.compile("^sh-([a-z0-9]{16,60})$");
+  private static final Pattern SHARE_PARAM =
+      Pattern.compile("(^|&)porthole_share=([a-z0-9]{16,60})(&|$)");
   private static final Pattern P_PORT = Pattern.compile("^p(\\d{1,5})-ses-([a-z0-9]{1,40})$");
   private static final Pattern BY_NAME =
       Pattern.compile("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)-ses-([a-z0-9]{1,40})$");
@@ -73,7 +76,16 @@ final class FrontDoors {
     String query = m.group(4) == null ? "" : m.group(4);
     checkPath(rest);
     String prefix = "/api/v1/sessions/" + session + "/proxy/" + port;
-    return new Target(Target.Door.PATH, session, port, null, 0, prefix, rest + query);
+    Matcher share = SHARE_PARAM.matcher(query.isEmpty() ? "" : query.substring(1));
+    return new Target(
+        Target.Door.PATH,
+        session,
+        port,
+        null,
+        0,
+        prefix,
+        rest + query,
+        share.find() ? share.group(2) : null);
   }
 
   /** Whether a path-form URI names the prefix alone, without the slash that starts the path. */
@@ -85,6 +97,10 @@ final class FrontDoors {
   /** The target of a subdomain label (see {@link #subdomainLabel}). */
   Target fromSubdomain(String label, String rawUri) {
     checkPath(rawUri);
+    Matcher share = SHARE.matcher(label);
+    if (share.matches()) {
+      return new Target(Target.Door.SUBDOMAIN, null, 0, null, 0, "", rawUri, share.group(1));
+    }
     Matcher m = BY_PORT.matcher(label);
     if (m.matches()) {
       return new Target(

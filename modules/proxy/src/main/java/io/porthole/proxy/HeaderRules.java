@@ -15,6 +15,7 @@ import java.util.Locale;
 final class HeaderRules {
 
   static final String AUTH_COOKIE = "porthole_auth";
+  static final String SHARE_COOKIE = "porthole_share";
   static final String INTERNAL_PREFIX = "x-porthole-";
 
   private HeaderRules() {}
@@ -86,7 +87,7 @@ final class HeaderRules {
     for (String header : cookies) {
       for (String part : header.split(";")) {
         String p = part.trim();
-        if (!p.isEmpty() && !p.startsWith(AUTH_COOKIE + "=")) {
+        if (!p.isEmpty() && !p.startsWith(AUTH_COOKIE + "=") && !p.startsWith(SHARE_COOKIE + "=")) {
           kept.add(p);
         }
       }

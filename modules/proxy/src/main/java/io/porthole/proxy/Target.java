@@ -13,6 +13,7 @@ import io.vertx.core.json.JsonObject;
  * @param allocatedPort the allocated port (port mode), or 0
  * @param prefix the path prefix the path form strips ("" otherwise)
  * @param uri what the container gets: path and query
+ * @param share a share link's token (the link grants access by itself), or null
  */
 public record Target(
     Door door,
@@ -21,7 +22,19 @@ public record Target(
     String name,
     int allocatedPort,
     String prefix,
-    String uri) {
+    String uri,
+    String share) {
+
+  public Target(
+      Door door,
+      String sessionId,
+      int port,
+      String name,
+      int allocatedPort,
+      String prefix,
+      String uri) {
+    this(door, sessionId, port, name, allocatedPort, prefix, uri, null);
+  }
 
   /** The ways in. */
   public enum Door {
@@ -33,6 +46,9 @@ public record Target(
 
   /** The registry request that resolves this target. */
   JsonObject resolveRequest() {
+    if (share != null) {
+      return new JsonObject().put("share_token", share);
+    }
     if (allocatedPort > 0) {
       return new JsonObject().put("allocated_port", allocatedPort);
     }
@@ -43,12 +59,15 @@ public record Target(
   }
 
   String cacheKey() {
+    if (share != null) {
+      return "s:" + share;
+    }
     return allocatedPort > 0
         ? "a:" + allocatedPort
         : name != null ? "n:" + sessionId + ":" + name : "p:" + sessionId + ":" + port;
   }
 
   Target withUri(String newUri) {
-    return new Target(door, sessionId, port, name, allocatedPort, prefix, newUri);
+    return new Target(door, sessionId, port, name, allocatedPort, prefix, newUri, share);
   }
 }
