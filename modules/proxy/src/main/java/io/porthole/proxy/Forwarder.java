@@ -278,6 +278,7 @@ final class Forwarder {
                 // the client left while the stream was opening
                 stream.reset();
               }
+              watchIdle(req, stream, policy.getLong("idle_timeout_ms", 0L), rid);
               if (!hasBody) {
                 req.resume();
               }
@@ -289,6 +290,37 @@ final class Forwarder {
             })
         .onSuccess(r -> respond(req, r, target, vertx.getOrCreateContext()))
         .onFailure(err -> fail(req, err, rid, target));
+  }
+
+  /**
+   * The exposure's idle timeout: when no byte crossed the stream, either way, for {@code idleMs},
+   * the exchange is cut (the stream reset, the client's connection closed). 0 means never.
+   */
+  private void watchIdle(HttpServerRequest req, MuxStream stream, long idleMs, String rid) {
+    if (idleMs <= 0) {
+      return;
+    }
+    long[] seen = {-1};
+    long timer =
+        vertx.setPeriodic(
+            idleMs,
+            id -> {
+              long now = stream.bytesReceived() + stream.bytesSent();
+              if (now == seen[0]) {
+                vertx.cancelTimer(id);
+                log.info("request {} idle for {} ms: cut", rid, idleMs);
+                stream.reset();
+                req.connection().close();
+              }
+              seen[0] = now;
+            });
+    req.response().endHandler(v -> vertx.cancelTimer(timer));
+    req.response()
+        .closeHandler(
+            v -> {
+              vertx.cancelTimer(timer);
+              stream.reset();
+            });
   }
 
   private Future<HttpOverTunnel.Response> timed(

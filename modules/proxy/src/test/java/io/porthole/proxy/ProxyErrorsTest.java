@@ -4,6 +4,9 @@ import static io.porthole.proxy.ProxyFixture.path;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import org.junit.jupiter.api.AfterEach;
@@ -153,6 +156,52 @@ class ProxyErrorsTest {
                 r -> {
                   ctx.verify(() -> assertThat(r.status()).isEqualTo(400));
                   ctx.completeNow();
+                }));
+  }
+
+  @Test
+  @DisplayName("An exchange idle past the exposure's idle_timeout_ms is cut, bytes flowing or not")
+  void idleTimeout(Vertx vertx, VertxTestContext ctx) {
+    long[] cut = new long[1];
+    Buffer got = Buffer.buffer();
+    fx.origin(
+            req -> {
+              // the head and a first chunk, then silence
+              req.response().setChunked(true).write("first chunk");
+            })
+        .compose(
+            a -> {
+              fx.expose(SES, 3000, null, "public", a)
+                  .getJsonObject("policy")
+                  .put("idle_timeout_ms", 400);
+              return vertx
+                  .createHttpClient()
+                  .request(HttpMethod.GET, fx.apiPort(), "127.0.0.1", path(SES, 3000, "/stream"));
+            })
+        .compose(HttpClientRequest::send)
+        .onComplete(
+            ctx.succeeding(
+                resp -> {
+                  long started = System.nanoTime();
+                  resp.handler(got::appendBuffer);
+                  // the origin never ends its response: any end of it here is the proxy's cut
+                  io.vertx.core.Handler<Void> cutNow =
+                      v -> {
+                        if (cut[0] != 0) {
+                          return;
+                        }
+                        cut[0] = (System.nanoTime() - started) / 1_000_000;
+                        ctx.verify(
+                            () -> {
+                              assertThat(resp.statusCode()).isEqualTo(200);
+                              assertThat(got.toString()).isEqualTo("first chunk");
+                              // between one and two idle periods after the last byte
+                              assertThat(cut[0]).isBetween(200L, 3_000L);
+                            });
+                        ctx.completeNow();
+                      };
+                  resp.exceptionHandler(err -> cutNow.handle(null));
+                  resp.endHandler(cutNow);
                 }));
   }
 }
