@@ -114,6 +114,32 @@ class EndToEndTest {
         100);
   }
 
+  /** Writes {@code text} on a raw TCP connection and returns what comes back (bounded: 5 s). */
+  private Future<String> echo(int port, String text) {
+    io.vertx.core.Promise<String> p = io.vertx.core.Promise.promise();
+    vertx
+        .createNetClient()
+        .connect(port, "127.0.0.1")
+        .onFailure(p::tryFail)
+        .onSuccess(
+            sock -> {
+              Buffer got = Buffer.buffer();
+              long timer = vertx.setTimer(5_000, t -> p.tryFail("no echo within 5 s: " + got));
+              sock.handler(
+                  b -> {
+                    got.appendBuffer(b);
+                    if (got.length() >= text.length()) {
+                      vertx.cancelTimer(timer);
+                      p.tryComplete(got.toString());
+                      sock.close();
+                    }
+                  });
+              sock.closeHandler(v -> p.tryFail("closed after " + got.length() + " bytes"));
+              sock.write(text);
+            });
+    return p.future();
+  }
+
   private static Future<Integer> containersOf(Vertx vertx, String session) {
     return vertx.executeBlocking(
         () -> {
@@ -143,12 +169,10 @@ class EndToEndTest {
                 .put(
                     "command",
                     new JsonArray()
-                        .add("/bin/httpd")
-                        .add("-f")
-                        .add("-p")
-                        .add("8080")
-                        .add("-h")
-                        .add("/www")))
+                        .add("/bin/sh")
+                        .add("-c")
+                        // a web server on 8080, and a raw TCP echo on 9000 for a tcp exposure
+                        .add("/bin/httpd -p 8080 -h /www; exec /bin/nc -ll -p 9000 -e /bin/cat")))
         .compose(
             r -> {
               ctx.verify(() -> assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(201));
@@ -326,6 +350,21 @@ class EndToEndTest {
         .compose(
             r -> {
               ctx.verify(() -> assertThat(r.statusCode()).isEqualTo(404));
+              // a tcp exposure carries raw bytes on its allocated port
+              return client
+                  .post(api, "127.0.0.1", "/api/v1/sessions/" + session + "/expose")
+                  .bearerTokenAuthentication(ADMIN_KEY)
+                  .sendJsonObject(new JsonObject().put("port", 9000).put("protocol", "tcp"));
+            })
+        .compose(
+            r -> {
+              ctx.verify(() -> assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(201));
+              int tcpPort = r.bodyAsJsonObject().getInteger("allocated_port");
+              return until(() -> echo(tcpPort, "raw bytes\n"), 50);
+            })
+        .compose(
+            echoed -> {
+              ctx.verify(() -> assertThat(echoed).isEqualTo("raw bytes\n"));
               // the ports one could expose: httpd listens on 8080 inside the container
               return until(
                   () ->
