@@ -3,6 +3,7 @@ package io.porthole.proxy;
 import static io.porthole.proxy.ProxyFixture.path;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.porthole.testkit.HeapMonitor;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;

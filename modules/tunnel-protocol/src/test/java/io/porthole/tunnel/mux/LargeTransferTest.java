@@ -2,9 +2,9 @@ package io.porthole.tunnel.mux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.porthole.testkit.HeapMonitor;
 import io.porthole.tunnel.support.Conditions;
 import io.porthole.tunnel.support.GeneratedSource;
-import io.porthole.tunnel.support.HeapMonitor;
 import io.porthole.tunnel.support.TunnelFixture;
 import io.porthole.tunnel.support.TunnelFixture.Tunnel;
 import io.vertx.core.Future;

@@ -1,4 +1,4 @@
-package io.porthole.tunnel.support;
+package io.porthole.testkit;
 
 import com.sun.management.GarbageCollectionNotificationInfo;
 import io.vertx.core.Vertx;
