@@ -18,11 +18,12 @@ import java.util.function.Function;
  * receives them through {@link #streamHandler}. Control requests and pings work both ways.
  *
  * <p><b>Threading.</b> A multiplexer lives on its transport's event-loop context: every frame is
- * processed there and every handler (stream, close, control, and those of its streams) is called
- * there. Its methods may be called from any thread; calls from elsewhere hop onto that context, so
- * the state is never touched concurrently. {@link #streamHandler} and {@link #controlHandler} take
- * effect immediately from any thread; install them right after {@link #create} (frames are only
- * read from the context's next turn on). Nothing here blocks.
+ * processed there and every handler (stream, close, control, and those of the streams the peer
+ * opened) is called there; a stream this side opens belongs to the context that opened it. Its
+ * methods may be called from any thread; calls from elsewhere hop onto that context, so the state
+ * is never touched concurrently. {@link #streamHandler} and {@link #controlHandler} take effect
+ * immediately from any thread; install them right after {@link #create} (frames are only read from
+ * the context's next turn on). Nothing here blocks.
  *
  * <p><b>Failure.</b> A protocol violation by the peer makes this side send GOAWAY with the reason
  * and close; a GOAWAY from the peer, an abrupt transport close or a dead peer close it too. Either
@@ -53,11 +54,20 @@ public interface Multiplexer {
   Context context();
 
   /**
+   * Opens a stream (OPENER only) owned by the caller's context: see {@link #open(Buffer, Context)}.
+   */
+  Future<MuxStream> open(Buffer metadata);
+
+  /**
    * Opens a stream (OPENER only). The future completes as soon as OPEN is queued; data may be
    * written right away. It fails if this is the acceptor, the tunnel is closed, the metadata is
    * larger than a frame, or {@code maxConcurrentStreams} streams are already open.
+   *
+   * <p>The stream belongs to {@code owner} (an event-loop context; otherwise, or when null, the
+   * tunnel's own): the future, the stream's handlers and its futures all complete there, like any
+   * Vert.x stream of that context.
    */
-  Future<MuxStream> open(Buffer metadata);
+  Future<MuxStream> open(Buffer metadata, Context owner);
 
   /** Receives streams opened by the peer (ACCEPTOR). Without one, OPENs are refused. */
   Multiplexer streamHandler(Handler<MuxStream> handler);

@@ -27,8 +27,10 @@ import io.vertx.core.streams.WriteStream;
  * exception handler receives a {@link StreamResetException} or {@link TunnelClosedException},
  * pending writes fail, and no end is delivered.
  *
- * <p><b>Threading.</b> All handlers run on the tunnel's event loop. Methods may be called from any
- * thread; calls from elsewhere are moved onto the tunnel's context.
+ * <p><b>Threading.</b> A stream belongs to a context: the one that opened it ({@link
+ * Multiplexer#open}), or the tunnel's own for a stream the peer opened. All its handlers run there
+ * and the futures it returns complete there. Methods may be called from any thread; calls from
+ * elsewhere are moved onto the right context, in order.
  */
 public interface MuxStream extends ReadStream<Buffer>, WriteStream<Buffer> {
 

@@ -2,8 +2,11 @@ package io.porthole.tunnel.mux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.porthole.tunnel.support.Contexts;
+import io.porthole.tunnel.support.GeneratedSource;
 import io.porthole.tunnel.support.InMemoryTransport;
 import io.porthole.tunnel.support.StreamReads;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -14,6 +17,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -79,6 +84,78 @@ class ThreadingTest {
                           assertThat(next)
                               .hasSize(THREADS)
                               .allSatisfy((t, n) -> assertThat(n).isEqualTo(WRITES_PER_THREAD));
+                          testContext.completeNow();
+                        })));
+  }
+
+  @Test
+  @DisplayName(
+      "a stream opened on another event loop runs its handlers and futures there, and a pipe"
+          + " through it with a tiny write queue never loses a drain")
+  void streamsBelongToTheirOpener(Vertx vertx, VertxTestContext testContext) {
+    long total = 8L * 1024 * 1024;
+    Set<String> foreign = ConcurrentHashMap.newKeySet();
+    pair(vertx, new MuxOptions())
+        .compose(
+            p -> {
+              // the sandbox side echoes everything back
+              p.acceptor().streamHandler(stream -> stream.pipeTo(stream));
+              return Contexts.newEventLoop(vertx).map(owner -> new Object[] {p, owner});
+            })
+        .compose(
+            parts -> {
+              Pair p = (Pair) parts[0];
+              Context owner = (Context) parts[1];
+              Promise<StreamReads.Summary> echoed = Promise.promise();
+              Promise<Long> sent = Promise.promise();
+              owner.runOnContext(
+                  v -> {
+                    Thread mine = Thread.currentThread();
+                    Runnable check =
+                        () -> {
+                          if (Thread.currentThread() != mine) {
+                            foreign.add(Thread.currentThread().getName());
+                          }
+                        };
+                    p.opener()
+                        .open(Buffer.buffer("owned"))
+                        .onComplete(
+                            testContext.succeeding(
+                                stream -> {
+                                  check.run();
+                                  assertThat(p.opener().context().owner()).isSameAs(vertx);
+                                  stream.setWriteQueueMaxSize(1024);
+                                  stream.drainHandler(x -> check.run());
+                                  GeneratedSource source =
+                                      new GeneratedSource(owner, total, 16 * 1024);
+                                  source
+                                      .pipeTo(stream)
+                                      .onComplete(
+                                          ar -> {
+                                            check.run();
+                                            sent.handle(ar.map(x -> source.checksum()));
+                                          });
+                                  StreamReads.summarize(stream, chunk -> check.run())
+                                      .onComplete(echoed);
+                                }));
+                  });
+              return Future.all(sent.future(), echoed.future())
+                  .map(
+                      all ->
+                          new long[] {
+                            all.<Long>resultAt(0),
+                            all.<StreamReads.Summary>resultAt(1).bytes(),
+                            all.<StreamReads.Summary>resultAt(1).checksum()
+                          });
+            })
+        .onComplete(
+            testContext.succeeding(
+                r ->
+                    testContext.verify(
+                        () -> {
+                          assertThat(r[1]).isEqualTo(total);
+                          assertThat(r[2]).isEqualTo(r[0]);
+                          assertThat(foreign).as("handlers run on other threads").isEmpty();
                           testContext.completeNow();
                         })));
   }

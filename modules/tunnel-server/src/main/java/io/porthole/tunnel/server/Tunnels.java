@@ -56,11 +56,24 @@ public final class Tunnels implements TunnelRouter {
       return Future.failedFuture(
           new PortholeException(ErrorCode.UNAVAILABLE, "the tunnel server is not running"));
     }
-    if (Vertx.currentContext() == context) {
+    Context caller = Vertx.currentContext();
+    if (caller == context) {
       return action.get();
     }
+    // the outcome goes back to the caller's context, so its continuation runs where it started
     Promise<T> p = Promise.promise();
-    context.runOnContext(v -> action.get().onComplete(p));
+    context.runOnContext(
+        v ->
+            action
+                .get()
+                .onComplete(
+                    ar -> {
+                      if (caller == null || Vertx.currentContext() == caller) {
+                        p.handle(ar);
+                      } else {
+                        caller.runOnContext(x -> p.handle(ar));
+                      }
+                    }));
     return p.future();
   }
 
@@ -253,7 +266,9 @@ public final class Tunnels implements TunnelRouter {
 
   @Override
   public Future<MuxStream> open(String sandboxId, Buffer metadata) {
-    return onContext(() -> tunnelFor(sandboxId).compose(mux -> mux.open(metadata)));
+    // the stream belongs to the caller (the request's context), not to the tunnel server
+    Context caller = Vertx.currentContext();
+    return onContext(() -> tunnelFor(sandboxId).compose(mux -> mux.open(metadata, caller)));
   }
 
   @Override

@@ -28,6 +28,17 @@ final class Loop {
     }
   }
 
+  /**
+   * The loop for {@code context} if it is an event-loop context other than {@code fallback}'s;
+   * otherwise {@code fallback} (no context, a worker context, or the same one).
+   */
+  static Loop ownerOf(Context context, Loop fallback) {
+    if (context == null || !context.isEventLoopContext() || context == fallback.context) {
+      return fallback;
+    }
+    return new Loop(context);
+  }
+
   Context context() {
     return context;
   }
@@ -60,6 +71,16 @@ final class Loop {
     }
     Promise<T> promise = Promise.promise();
     context.runOnContext(v -> invoke(action).onComplete(promise));
+    return promise.future();
+  }
+
+  /** {@code future}, with its outcome delivered on this loop. */
+  <T> Future<T> relay(Future<T> future) {
+    if (future.isComplete() && inLoop()) {
+      return future;
+    }
+    Promise<T> promise = Promise.promise();
+    future.onComplete(ar -> run(() -> promise.handle(ar)));
     return promise.future();
   }
 

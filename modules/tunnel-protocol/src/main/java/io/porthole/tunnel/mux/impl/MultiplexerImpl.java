@@ -17,6 +17,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -231,6 +232,17 @@ public final class MultiplexerImpl implements Multiplexer {
 
   @Override
   public Future<MuxStream> open(Buffer metadata) {
+    return open(metadata, Vertx.currentContext());
+  }
+
+  @Override
+  public Future<MuxStream> open(Buffer metadata, Context ownerContext) {
+    Loop owner = Loop.ownerOf(ownerContext, loop);
+    Future<MuxStream> opened = openOnLoop(metadata, owner);
+    return owner == loop ? opened : owner.relay(opened);
+  }
+
+  private Future<MuxStream> openOnLoop(Buffer metadata, Loop owner) {
     return loop.call(
         () -> {
           Buffer meta = metadata == null ? Buffer.buffer() : metadata;
@@ -246,7 +258,7 @@ public final class MultiplexerImpl implements Multiplexer {
           }
           MuxStreamImpl stream;
           try {
-            stream = streams.openLocal(meta);
+            stream = streams.openLocal(meta, owner);
           } catch (IllegalStateException e) {
             return Future.failedFuture(e);
           }

@@ -13,8 +13,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One stream: a {@link ReadHalf}, a {@link WriteHalf} and the lifecycle joining them. State is
- * confined to the connection's event loop; public methods hop there when called from elsewhere.
+ * One stream: a {@link ReadHalf}, a {@link WriteHalf} and the lifecycle joining them.
+ *
+ * <p><b>Two contexts.</b> Protocol state (credit, half-close, reset, the write queue) is confined
+ * to the tunnel's event loop. The application's side (delivery of data, end, drain and failure, and
+ * the completion of its futures) runs on the stream's owner context: the context that opened it, or
+ * the tunnel's own for streams the peer opened. So a stream behaves like any Vert.x stream of the
+ * caller's context, and piping it to or from an HTTP request of another event loop never mixes
+ * threads in one object. When both contexts are the same nothing hops.
  *
  * <p>The stream leaves the connection's table once this side sent HALF_CLOSE and the peer's
  * HALF_CLOSE arrived, or on RESET (either side) or connection death. Data already buffered stays
@@ -26,6 +32,7 @@ final class MuxStreamImpl implements MuxStream {
 
   private final StreamTable table;
   private final Loop loop;
+  private final Loop owner;
   private final FrameWriter writer;
   private final int id;
   private final Buffer metadata;
@@ -35,19 +42,34 @@ final class MuxStreamImpl implements MuxStream {
   /** Whether the stream sits in the writer's ready queue; owned by {@link FrameWriter}. */
   boolean scheduled;
 
+  // on the loop
+  private long receiveCredit;
+  private boolean peerEnded;
   private boolean removed;
-  private Throwable failure;
+  private volatile long receivedBytes;
+  private volatile Throwable failure;
+
+  // on the owner
   private boolean failureDelivered;
   private Handler<Throwable> exceptionHandler;
+  private Handler<Void> drainHandler;
 
   MuxStreamImpl(
-      StreamTable table, Loop loop, FrameWriter writer, MuxOptions options, int id, Buffer meta) {
+      StreamTable table,
+      Loop loop,
+      Loop owner,
+      FrameWriter writer,
+      MuxOptions options,
+      int id,
+      Buffer meta) {
     this.table = table;
     this.loop = loop;
+    this.owner = owner;
     this.writer = writer;
     this.id = id;
     this.metadata = meta;
     this.in = new ReadHalf(this, options.getInitialWindowSize());
+    this.receiveCredit = in.window();
     this.out =
         new WriteHalf(
             this, writer, options.getMaxFramePayload(), options.getStreamWriteQueueMaxSize());
@@ -57,19 +79,42 @@ final class MuxStreamImpl implements MuxStream {
   void start() {
     int extra = in.initialExtraCredit();
     if (extra > 0) {
-      grantCredit(extra);
+      writer.send(Frame.windowUpdate(id, extra));
     }
   }
 
   // ---- frames from the peer, and calls from the halves and the writer (on the loop) ----
 
+  /** Accepts a DATA payload, enforcing the half-close and the window the peer was granted. */
   void onData(Buffer payload) throws ProtocolException {
-    in.receive(payload);
+    if (peerEnded) {
+      throw new ProtocolException(
+          ErrorCode.PROTOCOL_ERROR, "DATA on stream " + id + " after its HALF_CLOSE");
+    }
+    int length = payload.length();
+    if (length > receiveCredit) {
+      throw new ProtocolException(
+          ErrorCode.FLOW_CONTROL_ERROR,
+          "stream "
+              + id
+              + " received "
+              + length
+              + " bytes of DATA with only "
+              + receiveCredit
+              + " bytes of window left");
+    }
+    receiveCredit -= length;
+    receivedBytes += length;
+    owner.run(() -> in.receive(payload));
   }
 
   void onHalfClose() throws ProtocolException {
-    in.end();
+    if (peerEnded) {
+      throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, "duplicate HALF_CLOSE on stream " + id);
+    }
+    peerEnded = true;
     removeIfClosed();
+    owner.run(in::end);
   }
 
   void onReset(int code, String reason) {
@@ -88,12 +133,13 @@ final class MuxStreamImpl implements MuxStream {
     out.sendNext();
   }
 
-  void grantCredit(int increment) {
-    writer.send(Frame.windowUpdate(id, increment));
+  /** The write queue drained after the application saw it full. */
+  void drained() {
+    owner.run(() -> invoke(drainHandler, null));
   }
 
   void removeIfClosed() {
-    if (!removed && out.endSent() && in.ended()) {
+    if (!removed && out.endSent() && peerEnded) {
       removed = true;
       table.remove(this);
     }
@@ -110,9 +156,25 @@ final class MuxStreamImpl implements MuxStream {
       table.remove(this);
     }
     out.fail(cause);
-    in.fail();
     log.debug("stream {} failed: {}", id, cause.getMessage());
-    deliverFailure();
+    owner.run(
+        () -> {
+          in.fail();
+          deliverFailure();
+        });
+  }
+
+  // ---- calls from the read half (on the owner) ----
+
+  /** The application consumed {@code increment} bytes: the peer may send that much more. */
+  void returnCredit(int increment) {
+    loop.run(
+        () -> {
+          if (failure == null && !peerEnded) {
+            receiveCredit += increment;
+            writer.send(Frame.windowUpdate(id, increment));
+          }
+        });
   }
 
   /** Runs application code; a handler that throws gets its stream reset (INTERNAL_ERROR). */
@@ -142,30 +204,32 @@ final class MuxStreamImpl implements MuxStream {
 
   @Override
   public Future<Void> write(Buffer data) {
-    return loop.call(() -> out.write(data));
+    out.count(data.length());
+    return toOwner(loop.call(() -> out.write(data)));
   }
 
   @Override
   public Future<Void> end() {
-    return loop.call(out::end);
+    return toOwner(loop.call(out::end));
   }
 
   @Override
   public Future<Void> reset(int code, String reason) {
-    return loop.call(
-        () -> {
-          if (failure != null) {
-            return Future.succeededFuture();
-          }
-          if (removed) {
-            // closed cleanly in both directions: nothing left to abort on the wire
-            in.fail();
-            return Future.succeededFuture();
-          }
-          Future<Void> sent = writer.send(Frame.reset(id, code, reason));
-          fail(new StreamResetException(id, code, reason, false));
-          return sent;
-        });
+    return toOwner(
+        loop.call(
+            () -> {
+              if (failure != null) {
+                return Future.succeededFuture();
+              }
+              if (removed) {
+                // closed cleanly in both directions: nothing left to abort on the wire
+                owner.run(in::fail);
+                return Future.succeededFuture();
+              }
+              Future<Void> sent = writer.send(Frame.reset(id, code, reason));
+              fail(new StreamResetException(id, code, reason, false));
+              return sent;
+            }));
   }
 
   @Override
@@ -173,24 +237,24 @@ final class MuxStreamImpl implements MuxStream {
     if (maxSize <= 0) {
       throw new IllegalArgumentException("write queue max size must be positive");
     }
-    loop.run(() -> out.maxQueued(maxSize));
+    out.maxQueued(maxSize);
     return this;
   }
 
   @Override
   public boolean writeQueueFull() {
-    return out.full();
+    return out.writeQueueFull();
   }
 
   @Override
   public MuxStream drainHandler(Handler<Void> handler) {
-    loop.run(() -> out.drainHandler(handler));
+    owner.run(() -> drainHandler = handler);
     return this;
   }
 
   @Override
   public MuxStream exceptionHandler(Handler<Throwable> handler) {
-    loop.run(
+    owner.run(
         () -> {
           exceptionHandler = handler;
           deliverFailure();
@@ -200,19 +264,19 @@ final class MuxStreamImpl implements MuxStream {
 
   @Override
   public MuxStream handler(Handler<Buffer> handler) {
-    loop.run(() -> in.handler(handler));
+    owner.run(() -> in.handler(handler));
     return this;
   }
 
   @Override
   public MuxStream endHandler(Handler<Void> handler) {
-    loop.run(() -> in.endHandler(handler));
+    owner.run(() -> in.endHandler(handler));
     return this;
   }
 
   @Override
   public MuxStream pause() {
-    loop.run(in::pause);
+    owner.run(in::pause);
     return this;
   }
 
@@ -226,13 +290,13 @@ final class MuxStreamImpl implements MuxStream {
     if (amount < 0) {
       throw new IllegalArgumentException("fetch amount must be >= 0, was " + amount);
     }
-    loop.run(() -> in.fetch(amount));
+    owner.run(() -> in.fetch(amount));
     return this;
   }
 
   @Override
   public long bytesReceived() {
-    return in.receivedBytes();
+    return receivedBytes;
   }
 
   @Override
@@ -253,6 +317,10 @@ final class MuxStreamImpl implements MuxStream {
   @Override
   public String toString() {
     return "MuxStream{id=" + id + ", in=" + bytesReceived() + ", out=" + bytesSent() + "}";
+  }
+
+  private <T> Future<T> toOwner(Future<T> future) {
+    return owner == loop ? future : owner.relay(future);
   }
 
   private void deliverFailure() {

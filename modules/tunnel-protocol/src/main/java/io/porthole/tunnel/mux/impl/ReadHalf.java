@@ -1,31 +1,29 @@
 package io.porthole.tunnel.mux.impl;
 
 import io.porthole.tunnel.mux.MuxOptions;
-import io.porthole.tunnel.protocol.ErrorCode;
-import io.porthole.tunnel.protocol.ProtocolException;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import java.util.ArrayDeque;
 
 /**
- * The receiving half of a stream: bytes received but not yet delivered, the application's demand
- * (pause/resume/fetch), the credit the peer still has, and delivery of data and end.
+ * The receiving half of a stream as the application sees it: bytes received but not yet delivered,
+ * the application's demand (pause/resume/fetch), and delivery of data and end. It is confined to
+ * the stream's owner context; the tunnel's loop checks the peer's credit ({@link
+ * MuxStreamImpl#onData}) and hands each accepted payload over.
  *
- * <p>Invariant: {@code buffered + unreturned + credit == window}, so buffered bytes never exceed
- * the window. Consumed credit goes back to the peer in one WINDOW_UPDATE once at least half the
- * window was delivered to the application. Data and end wait for their handlers, so a handler set
- * late still sees everything.
+ * <p>Bytes buffered here never exceed the window, because the loop only accepts DATA within the
+ * credit it granted, and credit goes back to the peer only for bytes delivered to the application:
+ * in one WINDOW_UPDATE once at least half the window was delivered. Data and end wait for their
+ * handlers, so a handler set late still sees everything.
  */
 final class ReadHalf {
 
   private final MuxStreamImpl stream;
   private final ArrayDeque<Buffer> queue = new ArrayDeque<>();
   private final int window;
-  private long credit;
   private long unreturned;
   private long demand = Long.MAX_VALUE;
   private volatile long bufferedBytes;
-  private volatile long receivedBytes;
   private Handler<Buffer> dataHandler;
   private Handler<Void> endHandler;
   private boolean ended;
@@ -36,7 +34,6 @@ final class ReadHalf {
   ReadHalf(MuxStreamImpl stream, int window) {
     this.stream = stream;
     this.window = window;
-    this.credit = window;
   }
 
   /** Credit beyond the protocol's initial window, granted right after the stream opens. */
@@ -44,45 +41,24 @@ final class ReadHalf {
     return window - MuxOptions.PROTOCOL_INITIAL_WINDOW;
   }
 
-  /** Accepts a DATA payload, enforcing the half-close and the window the peer was granted. */
-  void receive(Buffer data) throws ProtocolException {
-    if (ended) {
-      throw new ProtocolException(
-          ErrorCode.PROTOCOL_ERROR, "DATA on stream " + stream.id() + " after its HALF_CLOSE");
-    }
-    int length = data.length();
-    if (length > credit) {
-      throw new ProtocolException(
-          ErrorCode.FLOW_CONTROL_ERROR,
-          "stream "
-              + stream.id()
-              + " received "
-              + length
-              + " bytes of DATA with only "
-              + credit
-              + " bytes of window left");
-    }
-    credit -= length;
-    receivedBytes += length;
-    if (length > 0) {
-      queue.add(data);
-      bufferedBytes += length;
-      deliver();
-    }
+  int window() {
+    return window;
   }
 
-  /** The peer's HALF_CLOSE. */
-  void end() throws ProtocolException {
-    if (ended) {
-      throw new ProtocolException(
-          ErrorCode.PROTOCOL_ERROR, "duplicate HALF_CLOSE on stream " + stream.id());
+  /** A DATA payload the loop accepted within the credit. */
+  void receive(Buffer data) {
+    if (failed || data.length() == 0) {
+      return;
     }
-    ended = true;
+    queue.add(data);
+    bufferedBytes += data.length();
     deliver();
   }
 
-  boolean ended() {
-    return ended;
+  /** The peer's HALF_CLOSE. */
+  void end() {
+    ended = true;
+    deliver();
   }
 
   void handler(Handler<Buffer> handler) {
@@ -100,9 +76,6 @@ final class ReadHalf {
   }
 
   void fetch(long amount) {
-    if (amount < 0) {
-      throw new IllegalArgumentException("fetch amount must be >= 0, was " + amount);
-    }
     demand = demand > Long.MAX_VALUE - amount ? Long.MAX_VALUE : demand + amount;
     deliver();
   }
@@ -116,10 +89,6 @@ final class ReadHalf {
 
   long bufferedBytes() {
     return bufferedBytes;
-  }
-
-  long receivedBytes() {
-    return receivedBytes;
   }
 
   /** Delivers buffered data as demand allows, then the end once everything was delivered. */
@@ -157,9 +126,8 @@ final class ReadHalf {
     unreturned += consumed;
     if (!ended && unreturned >= window / 2) {
       int increment = (int) unreturned;
-      credit += increment;
       unreturned = 0;
-      stream.grantCredit(increment);
+      stream.returnCredit(increment);
     }
   }
 }

@@ -45,7 +45,7 @@ final class StreamTable {
    *
    * @throws IllegalStateException at the concurrency limit or when ids are exhausted
    */
-  MuxStreamImpl openLocal(Buffer metadata) {
+  MuxStreamImpl openLocal(Buffer metadata, Loop owner) {
     if (streams.size() >= options.getMaxConcurrentStreams()) {
       throw new IllegalStateException(
           "too many concurrent streams (" + options.getMaxConcurrentStreams() + ")");
@@ -53,7 +53,7 @@ final class StreamTable {
     if (nextStreamId > FrameCodec.MAX_STREAM_ID) {
       throw new IllegalStateException("stream ids exhausted; open a new tunnel connection");
     }
-    return register((int) nextStreamId++, metadata);
+    return register((int) nextStreamId++, metadata, owner);
   }
 
   /**
@@ -71,7 +71,7 @@ final class StreamTable {
     if (!wanted || streams.size() >= options.getMaxConcurrentStreams()) {
       return null;
     }
-    return register(id, metadata);
+    return register(id, metadata, loop);
   }
 
   /** The open stream a frame is for; {@code null} if it closed already (a tolerated race). */
@@ -110,8 +110,8 @@ final class StreamTable {
     return size;
   }
 
-  private MuxStreamImpl register(int id, Buffer metadata) {
-    MuxStreamImpl stream = new MuxStreamImpl(this, loop, writer, options, id, metadata);
+  private MuxStreamImpl register(int id, Buffer metadata, Loop owner) {
+    MuxStreamImpl stream = new MuxStreamImpl(this, loop, owner, writer, options, id, metadata);
     streams.put(id, stream);
     size = streams.size();
     return stream;

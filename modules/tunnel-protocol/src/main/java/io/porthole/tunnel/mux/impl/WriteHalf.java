@@ -5,16 +5,22 @@ import io.porthole.tunnel.protocol.ErrorCode;
 import io.porthole.tunnel.protocol.Frame;
 import io.porthole.tunnel.protocol.ProtocolException;
 import io.vertx.core.Future;
-import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import java.util.ArrayDeque;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The sending half of a stream: written buffers not yet framed, the send credit granted by the
- * peer, the local write-queue limit with its drain handler, and the HALF_CLOSE that follows the
- * last byte. Buffers are framed in place; a write's promise completes with the transport's result
- * for the frame carrying its last byte.
+ * peer, the local write-queue limit, and the HALF_CLOSE that follows the last byte. Buffers are
+ * framed in place; a write's promise completes with the transport's result for the frame carrying
+ * its last byte.
+ *
+ * <p>Confined to the tunnel's loop, except the queue accounting that the owner context reads: a
+ * write is counted when the application makes it (so {@link #writeQueueFull} is exact even while
+ * the write is still hopping to the loop), and a drain is owed once the application saw a full
+ * queue. The owed flag is published before the queue is re-read, and the loop re-reads it after
+ * every send, so a drain can never be lost between "full" and "drain handler installed".
  */
 final class WriteHalf {
 
@@ -34,11 +40,10 @@ final class WriteHalf {
   private final int maxPayload;
   private final ArrayDeque<Chunk> chunks = new ArrayDeque<>();
   private long credit = MuxOptions.PROTOCOL_INITIAL_WINDOW;
-  private volatile long queuedBytes;
+  private final AtomicLong queuedBytes = new AtomicLong();
   private volatile long sentBytes;
-  private volatile boolean full;
-  private int maxQueued;
-  private Handler<Void> drainHandler;
+  private volatile boolean drainOwed;
+  private volatile int maxQueued;
   private Promise<Void> endPromise;
   private boolean endSent;
   private Throwable failure;
@@ -50,23 +55,25 @@ final class WriteHalf {
     this.maxQueued = maxQueued;
   }
 
+  /** Counts a write the application just made, on whatever thread it made it. */
+  void count(int length) {
+    queuedBytes.addAndGet(length);
+  }
+
+  /** Queues a write that {@link #count} already counted (on the loop). */
   Future<Void> write(Buffer data) {
-    if (failure != null) {
-      return Future.failedFuture(failure);
-    }
-    if (endPromise != null) {
+    if (failure != null || endPromise != null) {
+      queuedBytes.addAndGet(-data.length());
       return Future.failedFuture(
-          new IllegalStateException("stream " + stream.id() + " was already ended"));
+          failure != null
+              ? failure
+              : new IllegalStateException("stream " + stream.id() + " was already ended"));
     }
     if (data.length() == 0) {
       return Future.succeededFuture();
     }
     Promise<Void> promise = Promise.promise();
     chunks.add(new Chunk(data, promise));
-    queuedBytes += data.length();
-    if (queuedBytes >= maxQueued) {
-      full = true;
-    }
     writer.schedule(stream);
     return promise.future();
   }
@@ -102,15 +109,15 @@ final class WriteHalf {
     Future<Void> sent = writer.sendData(stream.id(), chunk.data, chunk.offset, length);
     chunk.offset += length;
     credit -= length;
-    queuedBytes -= length;
+    long queued = queuedBytes.addAndGet(-length);
     sentBytes += length;
     if (chunk.offset == chunk.data.length()) {
       chunks.poll();
       sent.onComplete(chunk.promise);
     }
-    if (full && queuedBytes <= maxQueued / 2) {
-      full = false;
-      stream.invoke(drainHandler, null);
+    if (drainOwed && queued <= maxQueued / 2) {
+      drainOwed = false;
+      stream.drained();
     }
     sendEndIfDrained();
   }
@@ -129,35 +136,37 @@ final class WriteHalf {
 
   void maxQueued(int maxQueued) {
     this.maxQueued = maxQueued;
-    if (queuedBytes >= maxQueued) {
-      full = true;
+  }
+
+  /**
+   * Whether the application should stop writing; any thread. Seeing it full owes a drain, which the
+   * loop pays once the queue is half empty.
+   */
+  boolean writeQueueFull() {
+    if (queuedBytes.get() < maxQueued) {
+      return false;
     }
-  }
-
-  boolean full() {
-    return full;
-  }
-
-  void drainHandler(Handler<Void> handler) {
-    drainHandler = handler;
+    drainOwed = true;
+    return queuedBytes.get() >= maxQueued;
   }
 
   /** Fails every queued write and a pending end; later writes fail too. */
   void fail(Throwable cause) {
     failure = cause;
-    full = false;
+    drainOwed = false;
     Chunk chunk;
     while ((chunk = chunks.poll()) != null) {
+      // writes still hopping to the loop uncount themselves when they arrive
+      queuedBytes.addAndGet(chunk.offset - chunk.data.length());
       chunk.promise.tryFail(cause);
     }
-    queuedBytes = 0;
     if (endPromise != null && !endSent) {
       endPromise.tryFail(cause);
     }
   }
 
   long queuedBytes() {
-    return queuedBytes;
+    return queuedBytes.get();
   }
 
   long sentBytes() {
