@@ -47,7 +47,7 @@ final class Http {
   }
 
   static void send(RoutingContext ctx, Reply r) {
-    if (ctx.response().ended()) {
+    if (ctx.response().ended() || ctx.response().closed()) {
       return;
     }
     ctx.response().setStatusCode(r.status());

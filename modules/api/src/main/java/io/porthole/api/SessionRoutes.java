@@ -25,6 +25,12 @@ final class SessionRoutes {
     routes.on(HttpMethod.DELETE, "/api/v1/sessions/:id", s::end);
     routes.on(HttpMethod.GET, "/api/v1/sessions/:id/ports", s::ports);
     routes.on(HttpMethod.GET, "/api/v1/sessions/:id/logs", s::logs);
+    routes.on(HttpMethod.GET, "/api/v1/sessions/:id/container", s::container);
+  }
+
+  /** The dev container as its sandbox sees it: id, state, address. */
+  private Future<Http.Reply> container(RoutingContext ctx) {
+    return sandboxCommand(ctx, "container.status", new JsonObject()).map(Http.Reply::ok);
   }
 
   /** Ports listening inside the session's container: the ports one could expose. */
@@ -32,9 +38,27 @@ final class SessionRoutes {
     return sandboxCommand(ctx, "container.ports", new JsonObject()).map(Http.Reply::ok);
   }
 
-  /** The tail of the container's output, bounded in lines and bytes. */
+  /**
+   * The tail of the container's output, bounded in lines and bytes; with {@code follow=true}, that
+   * tail and then the output as it comes, as streamed text, bounded in time and bytes.
+   */
   private Future<Http.Reply> logs(RoutingContext ctx) {
+    String follow = ctx.queryParams().get("follow");
+    if (follow != null && !follow.equals("true") && !follow.equals("false")) {
+      throw Http.invalid("'follow' must be true or false, got \"" + follow + "\"");
+    }
     int tail = intParam(ctx, "tail", 200, 1, 10_000);
+    if ("true".equals(follow)) {
+      int maxBytes =
+          intParam(ctx, "max_bytes", LogFollower.DEFAULT_BYTES, 1, LogFollower.MAX_BYTES);
+      int maxSeconds =
+          intParam(ctx, "max_seconds", LogFollower.DEFAULT_SECONDS, 1, LogFollower.MAX_SECONDS);
+      return new LogFollower(ctx, (c, body) -> sandboxCommand(c, "container.logs", body))
+          .run(tail, maxBytes, maxSeconds);
+    }
+    if (ctx.queryParams().contains("max_seconds")) {
+      throw Http.invalid("'max_seconds' applies only with follow=true");
+    }
     int maxBytes = intParam(ctx, "max_bytes", 64 * 1024, 1, 1024 * 1024);
     return sandboxCommand(
             ctx, "container.logs", new JsonObject().put("tail", tail).put("max_bytes", maxBytes))

@@ -16,6 +16,8 @@ import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -410,6 +412,133 @@ class EndToEndTest {
                         () -> {
                           assertThat(n).isZero();
                           session = null;
+                          ctx.completeNow();
+                        })));
+  }
+
+  @Test
+  @DisplayName(
+      "The container's status, and its output followed as it comes: streamed in pieces, in order,"
+          + " bounded in time and bytes")
+  void containerStatusAndFollowedLogs(VertxTestContext ctx) {
+    int api = node.httpPort();
+    String apiHost = "127.0.0.1:" + api;
+    List<Long> arrivals = new ArrayList<>();
+    Buffer followed = Buffer.buffer();
+    long[] started = {0};
+    client
+        .post(api, "127.0.0.1", "/api/v1/sessions")
+        .bearerTokenAuthentication(ADMIN_KEY)
+        .sendJsonObject(
+            new JsonObject()
+                .put(
+                    "command",
+                    new JsonArray()
+                        .add("/bin/sh")
+                        .add("-c")
+                        // ten lines a second for a minute, then quiet
+                        .add(
+                            "i=0; while [ $i -lt 600 ]; do echo tick $i; i=$((i+1)); sleep 0.1;"
+                                + " done; exec sleep 3600")))
+        .compose(
+            r -> {
+              ctx.verify(() -> assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(201));
+              session = r.bodyAsJsonObject().getString("id");
+              return ok(api, apiHost, "/api/v1/sessions/" + session + "/container", ADMIN_KEY);
+            })
+        .compose(
+            r -> {
+              JsonObject c = r.bodyAsJsonObject();
+              ctx.verify(
+                  () -> {
+                    assertThat(c.getString("session_id")).isEqualTo(session);
+                    assertThat(c.getBoolean("running")).isTrue();
+                    assertThat(c.getString("status")).isEqualTo("running");
+                    assertThat(c.getString("ip")).startsWith("10.212.");
+                    assertThat(c.getString("container_id")).hasSizeGreaterThan(11);
+                  });
+              io.vertx.core.http.HttpClient http = vertx.createHttpClient();
+              started[0] = System.nanoTime();
+              return http.request(
+                      io.vertx.core.http.HttpMethod.GET,
+                      api,
+                      "127.0.0.1",
+                      "/api/v1/sessions/" + session + "/logs?follow=true&tail=1&max_seconds=3")
+                  .compose(
+                      req ->
+                          req.putHeader("authorization", "Bearer " + ADMIN_KEY)
+                              .send()
+                              .compose(
+                                  resp -> {
+                                    ctx.verify(
+                                        () -> {
+                                          assertThat(resp.statusCode()).isEqualTo(200);
+                                          assertThat(resp.getHeader("content-type"))
+                                              .startsWith("text/plain");
+                                        });
+                                    resp.handler(
+                                        b -> {
+                                          arrivals.add(System.nanoTime());
+                                          followed.appendBuffer(b);
+                                        });
+                                    return resp.end();
+                                  }));
+            })
+        .compose(
+            v -> {
+              double seconds = (System.nanoTime() - started[0]) / 1e9;
+              List<Integer> ticks =
+                  followed
+                      .toString()
+                      .lines()
+                      .map(l -> Integer.parseInt(l.replace("tick ", "").trim()))
+                      .toList();
+              ctx.verify(
+                  () -> {
+                    // it followed for about max_seconds, not less, not forever
+                    assertThat(seconds).isBetween(2.5, 10.0);
+                    // more than the one-line tail: new lines arrived while following, in pieces
+                    assertThat(ticks.size()).as(followed.toString()).isGreaterThan(10);
+                    assertThat(arrivals.size()).isGreaterThan(2);
+                    for (int i = 1; i < ticks.size(); i++) {
+                      assertThat(ticks.get(i))
+                          .as("no line lost or repeated")
+                          .isEqualTo(ticks.get(0) + i);
+                    }
+                  });
+              return get(
+                  api,
+                  apiHost,
+                  "/api/v1/sessions/" + session + "/logs?follow=true&max_bytes=20&max_seconds=30",
+                  ADMIN_KEY);
+            })
+        .compose(
+            r -> {
+              ctx.verify(
+                  () -> {
+                    assertThat(r.statusCode()).isEqualTo(200);
+                    assertThat(r.body().length()).isEqualTo(20);
+                  });
+              return get(
+                  api, apiHost, "/api/v1/sessions/" + session + "/logs?follow=maybe", ADMIN_KEY);
+            })
+        .compose(
+            r -> {
+              ctx.verify(
+                  () -> {
+                    assertThat(r.statusCode()).isEqualTo(400);
+                    assertThat(r.bodyAsJsonObject().getJsonObject("error").getString("message"))
+                        .contains("follow");
+                  });
+              return get(
+                  api, apiHost, "/api/v1/sessions/" + session + "/logs?max_seconds=5", ADMIN_KEY);
+            })
+        .onComplete(
+            ctx.succeeding(
+                r ->
+                    ctx.verify(
+                        () -> {
+                          assertThat(r.statusCode()).isEqualTo(400);
                           ctx.completeNow();
                         })));
   }

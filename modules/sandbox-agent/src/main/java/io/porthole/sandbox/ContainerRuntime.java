@@ -73,10 +73,10 @@ public interface ContainerRuntime extends AutoCloseable {
   List<VolumeInfo> listVolumes(Map<String, String> labels);
 
   /**
-   * The last {@code tailLines} lines of a container's stdout and stderr, keeping at most the last
-   * {@code maxBytes} bytes; gives up after {@code timeout}.
+   * A part of a container's stdout and stderr (see {@link LogQuery}); gives up after {@code
+   * timeout}. {@code truncated} when bytes beyond {@code maxBytes} were dropped.
    */
-  LogTail logs(String id, int tailLines, int maxBytes, Duration timeout);
+  LogTail logs(String id, LogQuery query, Duration timeout);
 
   /**
    * The container's {@code /proc/net/tcp} followed by its {@code /proc/net/tcp6}: read on the host

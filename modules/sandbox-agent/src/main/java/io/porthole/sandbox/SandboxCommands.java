@@ -7,6 +7,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.SocketAddress;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -167,9 +168,34 @@ public final class SandboxCommands {
     String sid = sessionId(b);
     int tail = optInt(b, "tail", DEFAULT_TAIL, 1, MAX_TAIL);
     int maxBytes = optInt(b, "max_bytes", DEFAULT_MAX_BYTES, 1, MAX_MAX_BYTES);
+    Object since = b.getValue("since");
+    if (since != null && !(since instanceof String s && LogCursor.valid(s))) {
+      throw invalid("since must be a cursor from an earlier reply (an RFC 3339 timestamp)");
+    }
+    boolean cursor = Boolean.TRUE.equals(b.getValue("cursor"));
     return blocking(
         () -> {
-          LogTail t = containers.logs(sid, tail, maxBytes);
+          if (since != null) {
+            // following: the lines after the cursor, oldest first
+            String from = (String) since;
+            LogTail t = containers.logs(sid, LogQuery.since(LogCursor.second(from), maxBytes));
+            LogCursor.Batch next = LogCursor.after(t.text(), from, t.truncated());
+            return reply(sid)
+                .put("logs", next.text())
+                .put("truncated", t.truncated())
+                .put("cursor", next.cursor());
+          }
+          if (cursor) {
+            // taken before the read: a line written meanwhile is in the tail or after the cursor
+            String start = Instant.now().toString();
+            LogTail t = containers.logs(sid, LogQuery.tail(tail, maxBytes, true));
+            LogCursor.Batch first = LogCursor.strip(t.text(), start);
+            return reply(sid)
+                .put("logs", first.text())
+                .put("truncated", t.truncated())
+                .put("cursor", first.cursor());
+          }
+          LogTail t = containers.logs(sid, LogQuery.tail(tail, maxBytes, false));
           return reply(sid).put("logs", t.text()).put("truncated", t.truncated());
         });
   }

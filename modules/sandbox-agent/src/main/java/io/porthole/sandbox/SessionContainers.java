@@ -350,8 +350,8 @@ public final class SessionContainers {
   }
 
   /** The end of a session's container output. */
-  public LogTail logs(String sid, int tailLines, int maxBytes) {
-    return runtime.logs(require(sid).id(), tailLines, maxBytes, LOGS_TIMEOUT);
+  public LogTail logs(String sid, LogQuery query) {
+    return runtime.logs(require(sid).id(), query, LOGS_TIMEOUT);
   }
 
   /** The TCP ports listening inside a session's container; none when it is not running. */

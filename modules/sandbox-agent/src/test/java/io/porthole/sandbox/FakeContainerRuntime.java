@@ -181,7 +181,7 @@ final class FakeContainerRuntime implements ContainerRuntime {
   }
 
   @Override
-  public LogTail logs(String id, int tailLines, int maxBytes, Duration timeout) {
+  public LogTail logs(String id, LogQuery query, Duration timeout) {
     check();
     return new LogTail("", false);
   }

@@ -5,6 +5,7 @@ import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.ExecCreateCmdResponse;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.command.ListVolumesResponse;
+import com.github.dockerjava.api.command.LogContainerCmd;
 import com.github.dockerjava.api.exception.BadRequestException;
 import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.DockerException;
@@ -32,6 +33,7 @@ import io.porthole.sandbox.ContainerInfo;
 import io.porthole.sandbox.ContainerRuntime;
 import io.porthole.sandbox.ContainerSpec;
 import io.porthole.sandbox.ExecResult;
+import io.porthole.sandbox.LogQuery;
 import io.porthole.sandbox.LogTail;
 import io.porthole.sandbox.NetworkInfo;
 import io.porthole.sandbox.VolumeInfo;
@@ -381,22 +383,30 @@ public final class DockerContainerRuntime implements ContainerRuntime {
   }
 
   @Override
-  public LogTail logs(String id, int tailLines, int maxBytes, Duration timeout) {
+  public LogTail logs(String id, LogQuery query, Duration timeout) {
     return callWaiting(
         "logs of container " + id,
         () -> {
-          TailBuffer tail = new TailBuffer(maxBytes);
-          try (FrameCollector frames = new FrameCollector(tail)) {
-            streamClient
-                .logContainerCmd(id)
-                .withStdOut(true)
-                .withStdErr(true)
-                .withTail(tailLines)
-                .withFollowStream(false)
-                .exec(frames);
+          LogSink sink =
+              query.head() ? new HeadBuffer(query.maxBytes()) : new TailBuffer(query.maxBytes());
+          try (FrameCollector frames = new FrameCollector(sink)) {
+            LogContainerCmd cmd =
+                streamClient
+                    .logContainerCmd(id)
+                    .withStdOut(true)
+                    .withStdErr(true)
+                    .withTimestamps(query.timestamps())
+                    .withFollowStream(false);
+            if (query.tailLines() > 0) {
+              cmd.withTail(query.tailLines());
+            }
+            if (query.sinceSecond() > 0) {
+              cmd.withSince(Math.toIntExact(query.sinceSecond()));
+            }
+            cmd.exec(frames);
             await(frames, timeout, "logs of container " + id);
           }
-          return new LogTail(tail.text(), tail.truncated());
+          return new LogTail(sink.text(), sink.truncated());
         });
   }
 
@@ -641,7 +651,61 @@ public final class DockerContainerRuntime implements ContainerRuntime {
   }
 
   /** Keeps the last {@code max} bytes written, counting what it drops. */
-  static final class TailBuffer {
+  /** Where log frames go: the last or the first bytes of the output. */
+  interface LogSink {
+    /** Takes a frame; false once nothing more is wanted. */
+    boolean write(byte[] data);
+
+    boolean truncated();
+
+    String text();
+  }
+
+  /** The first {@code max} bytes of the output. */
+  static final class HeadBuffer implements LogSink {
+    private final byte[] kept;
+    private int length;
+    private boolean truncated;
+
+    HeadBuffer(int max) {
+      this.kept = new byte[max];
+    }
+
+    @Override
+    public synchronized boolean write(byte[] data) {
+      int n = Math.min(data.length, kept.length - length);
+      System.arraycopy(data, 0, kept, length, n);
+      length += n;
+      if (n < data.length) {
+        truncated = true;
+      }
+      return !truncated && length < kept.length;
+    }
+
+    @Override
+    public synchronized boolean truncated() {
+      return truncated;
+    }
+
+    /** The kept bytes as UTF-8 (a character cut at the end is dropped). */
+    @Override
+    public synchronized String text() {
+      int n = length;
+      if (truncated) {
+        // drop a trailing partial UTF-8 sequence
+        int start = n;
+        while (start > 0 && start > n - 4 && (kept[start - 1] & 0xC0) == 0x80) {
+          start--;
+        }
+        if (start > 0 && (kept[start - 1] & 0x80) != 0) {
+          n = start - 1;
+        }
+      }
+      return new String(kept, 0, n, StandardCharsets.UTF_8);
+    }
+  }
+
+  static final class TailBuffer implements LogSink {
     private final byte[] ring;
     private long written;
 
@@ -649,7 +713,8 @@ public final class DockerContainerRuntime implements ContainerRuntime {
       this.ring = new byte[max];
     }
 
-    synchronized void write(byte[] data) {
+    @Override
+    public synchronized boolean write(byte[] data) {
       int off = 0;
       int len = data.length;
       if (len > ring.length) {
@@ -662,14 +727,17 @@ public final class DockerContainerRuntime implements ContainerRuntime {
       System.arraycopy(data, off, ring, pos, first);
       System.arraycopy(data, off + first, ring, 0, len - first);
       written += len;
+      return true;
     }
 
-    synchronized boolean truncated() {
+    @Override
+    public synchronized boolean truncated() {
       return written > ring.length;
     }
 
     /** The kept bytes as UTF-8, without a character cut in half at the start. */
-    synchronized String text() {
+    @Override
+    public synchronized String text() {
       int n = (int) Math.min(written, ring.length);
       byte[] out = new byte[n];
       int start = (int) ((written - n) % ring.length);
@@ -688,15 +756,22 @@ public final class DockerContainerRuntime implements ContainerRuntime {
 
   /** Collects the payload of frames (stdout and stderr) into a tail buffer. */
   private static final class FrameCollector extends ResultCallback.Adapter<Frame> {
-    private final TailBuffer out;
+    private final LogSink out;
 
-    FrameCollector(TailBuffer out) {
+    FrameCollector(LogSink out) {
       this.out = out;
     }
 
     @Override
     public void onNext(Frame frame) {
-      out.write(frame.getPayload());
+      if (!out.write(frame.getPayload())) {
+        // enough: stop reading (completes the callback)
+        try {
+          close();
+        } catch (IOException e) {
+          onError(e);
+        }
+      }
     }
   }
 }
