@@ -45,6 +45,9 @@ final class AdminService {
         Addresses.ADMIN_KICK,
         audited("admin.kick", r -> AdminBus.str(r, "sandbox_id"), this::kick));
     out.put(
+        Addresses.ADMIN_DRAIN,
+        audited("admin.drain", r -> AdminBus.str(r, "node_id"), this::drain));
+    out.put(
         Addresses.ADMIN_SESSION_END,
         audited("admin.session.end", r -> AdminBus.str(r, "session_id"), this::endSession));
     out.put(
@@ -110,6 +113,24 @@ final class AdminService {
   private Future<JsonObject> kick(JsonObject req) {
     String reason = req.getString("reason", "kicked by an admin");
     return cluster.kick(req.getString("sandbox_id"), reason);
+  }
+
+  /** Asks the named node to drain itself; a node not in the cluster is a 404. */
+  private Future<JsonObject> drain(JsonObject req) {
+    String node = req.getString("node_id");
+    JsonObject ask = new JsonObject().put("op", "drain");
+    if (req.containsKey("timeout_ms")) {
+      ask.put("timeout_ms", req.getValue("timeout_ms"));
+    }
+    return AdminBus.request(vertx, Addresses.nodeAdmin(node), ask, REGISTRY_TIMEOUT_MS)
+        .recover(
+            err ->
+                err instanceof io.vertx.core.eventbus.ReplyException re
+                        && re.failureType() == io.vertx.core.eventbus.ReplyFailure.NO_HANDLERS
+                    ? Future.failedFuture(
+                        new io.porthole.common.PortholeException(
+                            io.porthole.common.ErrorCode.NOT_FOUND, "no node " + node))
+                    : Future.failedFuture(err));
   }
 
   /** Finds the session's owner, then ends it as the registry does for that owner. */

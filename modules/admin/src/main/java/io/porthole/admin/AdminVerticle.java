@@ -21,18 +21,28 @@ public class AdminVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(AdminVerticle.class);
 
   private final TunnelRouter tunnels;
+  private final NodeDrain drain;
   private final Clock clock;
   private final long nodeTimeoutMs;
   private AdminConfig cfg;
   private ClusterView cluster;
 
   public AdminVerticle(TunnelRouter tunnels) {
-    this(tunnels, Clock.systemUTC(), AdminConfig.DEFAULT_NODE_TIMEOUT_MS);
+    this(tunnels, NodeDrain.UNSUPPORTED);
+  }
+
+  public AdminVerticle(TunnelRouter tunnels, NodeDrain drain) {
+    this(tunnels, drain, Clock.systemUTC(), AdminConfig.DEFAULT_NODE_TIMEOUT_MS);
   }
 
   /** With a clock (uptime) and how long a node may take to answer before it is unreachable. */
   public AdminVerticle(TunnelRouter tunnels, Clock clock, long nodeTimeoutMs) {
+    this(tunnels, NodeDrain.UNSUPPORTED, clock, nodeTimeoutMs);
+  }
+
+  public AdminVerticle(TunnelRouter tunnels, NodeDrain drain, Clock clock, long nodeTimeoutMs) {
     this.tunnels = tunnels;
+    this.drain = drain;
     this.clock = clock;
     this.nodeTimeoutMs = nodeTimeoutMs;
   }
@@ -40,7 +50,7 @@ public class AdminVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     cfg = AdminConfig.from(config(), nodeTimeoutMs);
-    LocalNode local = new LocalNode(cfg, tunnels, clock);
+    LocalNode local = new LocalNode(cfg, tunnels, drain, clock);
     cluster = new ClusterView(vertx, cfg.nodeTimeoutMs());
     AdminService service = new AdminService(vertx, cluster);
     List<Future<Void>> registered = new ArrayList<>();

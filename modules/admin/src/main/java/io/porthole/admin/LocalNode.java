@@ -18,12 +18,15 @@ final class LocalNode {
 
   private final AdminConfig cfg;
   private final TunnelRouter tunnels;
+  private final NodeDrain drain;
   private final Clock clock;
   private final Instant startedAt;
+  private volatile boolean draining;
 
-  LocalNode(AdminConfig cfg, TunnelRouter tunnels, Clock clock) {
+  LocalNode(AdminConfig cfg, TunnelRouter tunnels, NodeDrain drain, Clock clock) {
     this.cfg = cfg;
     this.tunnels = tunnels;
+    this.drain = drain;
     this.clock = clock;
     this.startedAt = clock.instant();
   }
@@ -43,6 +46,7 @@ final class LocalNode {
     return switch (op) {
       case "info" -> info();
       case "kick" -> kick(AdminBus.str(req, "sandbox_id"), req.getString("reason", "kicked"));
+      case "drain" -> drain(req.getLong("timeout_ms", 30_000L));
       default -> Future.failedFuture(new PortholeException(ErrorCode.INVALID, "unknown op " + op));
     };
   }
@@ -55,11 +59,23 @@ final class LocalNode {
         .map(
             list ->
                 record()
-                    .put("status", "up")
+                    .put("status", draining ? "draining" : "up")
                     .put("uptime_ms", uptime)
                     .put("heap_used", rt.totalMemory() - rt.freeMemory())
                     .put("heap_max", rt.maxMemory())
                     .put("tunnels", new JsonArray(list)));
+  }
+
+  Future<JsonObject> drain(long timeoutMs) {
+    if (timeoutMs < 0 || timeoutMs > 3_600_000) {
+      return Future.failedFuture(
+          new PortholeException(
+              ErrorCode.INVALID, "timeout_ms must be from 0 to 3600000, got " + timeoutMs));
+    }
+    return drain
+        .start(Duration.ofMillis(timeoutMs))
+        .onSuccess(v -> draining = true)
+        .map(r -> r.copy().put("node_id", cfg.nodeId()));
   }
 
   Future<JsonObject> kick(String sandboxId, String reason) {

@@ -30,6 +30,7 @@ final class AdminRoutes {
     routes.on(HttpMethod.GET, "/api/v1/admin/sessions", a::sessions);
     routes.on(HttpMethod.GET, "/api/v1/admin/ports", a::ports);
     routes.on(HttpMethod.POST, "/api/v1/admin/tunnels/:sandbox_id/kick", a::kick);
+    routes.on(HttpMethod.POST, "/api/v1/admin/nodes/:node_id/drain", a::drain);
     routes.on(HttpMethod.DELETE, "/api/v1/admin/sessions/:id", a::endSession);
     routes.on(HttpMethod.POST, "/api/v1/admin/sandboxes/:sandbox_id/token", a::token);
   }
@@ -80,6 +81,23 @@ final class AdminRoutes {
             Addresses.ADMIN_KICK,
             req.put("sandbox_id", id).put("reason", "kicked by admin " + req.getString("actor")))
         .map(Http.Reply::ok);
+  }
+
+  /** {@code ?timeout_ms=} how long in-flight streams may take before the tunnels close anyway. */
+  private Future<Http.Reply> drain(RoutingContext ctx) {
+    JsonObject req = actor(ctx);
+    String node = ctx.pathParam("node_id");
+    if (node == null || !node.matches("[A-Za-z0-9._-]{1,64}")) {
+      throw Http.invalid("the node id must be 1-64 letters, digits, '.', '_' or '-'");
+    }
+    String timeout = ctx.queryParams().get("timeout_ms");
+    if (timeout != null) {
+      if (!timeout.matches("\\d{1,7}") || Long.parseLong(timeout) > 3_600_000) {
+        throw Http.invalid("'timeout_ms' must be a whole number from 0 to 3600000");
+      }
+      req.put("timeout_ms", Long.parseLong(timeout));
+    }
+    return bus.request(Addresses.ADMIN_DRAIN, req.put("node_id", node)).map(Http.Reply::ok);
   }
 
   private Future<Http.Reply> endSession(RoutingContext ctx) {

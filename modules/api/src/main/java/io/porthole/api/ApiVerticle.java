@@ -2,6 +2,7 @@ package io.porthole.api;
 
 import io.porthole.common.BadRequests;
 import io.porthole.common.FrontDoor;
+import io.porthole.common.Meters;
 import io.porthole.common.config.Settings;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -47,7 +48,7 @@ public class ApiVerticle extends VerticleBase {
     router = Router.router(vertx);
     health.register("http", p -> p.complete(stopping ? Status.KO() : Status.OK()));
     HealthRoutes.mount(router, cfg.nodeId(), health);
-    Registry registry = new Registry(vertx);
+    Registry registry = new Registry(vertx, Meters.of(cfg.nodeId()));
     Routes routes = new Routes(router, new Auth(registry), cfg.maxBodyBytes());
     SessionRoutes.mount(routes, registry, cfg);
     ExposureRoutes.mount(routes, registry, cfg);

@@ -125,6 +125,12 @@ public final class Addresses {
   /** Admin: close a sandbox's tunnels on every node. {actor, sandbox_id, reason?} → {kicked}. */
   public static final String ADMIN_KICK = "porthole.admin.kick";
 
+  /**
+   * Admin: drain a node (no new tunnels or traffic; it exits once its streams finish). {actor,
+   * node_id, timeout_ms?} → {node_id, status: "draining"}.
+   */
+  public static final String ADMIN_DRAIN = "porthole.admin.drain";
+
   /** Admin: end any owner's session. {actor, session_id} → the ended session. */
   public static final String ADMIN_SESSION_END = "porthole.admin.session.end";
 

@@ -39,6 +39,7 @@ import picocli.CommandLine.Spec;
       AdminCommand.AllSessions.class,
       AdminCommand.Ports.class,
       AdminCommand.Kick.class,
+      AdminCommand.Drain.class,
       AdminCommand.End.class,
       AdminCommand.Token.class
     })
@@ -215,7 +216,15 @@ public final class AdminCommand implements Runnable {
       String table =
           Table.of(
               reply.getJsonArray("tunnels"),
-              List.of("sandbox_id", "node_id", "instance_id", "remote", "streams", "connected_at"));
+              List.of(
+                  "sandbox_id",
+                  "node_id",
+                  "instance_id",
+                  "remote",
+                  "streams",
+                  "bytes_in",
+                  "bytes_out",
+                  "connected_at"));
       JsonArray missing = reply.getJsonArray("unreachable", new JsonArray());
       return missing.isEmpty()
           ? table
@@ -284,6 +293,39 @@ public final class AdminCommand implements Runnable {
     @Override
     String format(JsonObject reply) {
       return "kicked " + reply.getInteger("kicked", 0) + " tunnel(s) of " + sandbox + "\n";
+    }
+  }
+
+  @Command(
+      name = "drain",
+      description =
+          "Drain a node: no new tunnels or traffic; it closes its tunnels once its streams"
+              + " finish, then exits.")
+  static final class Drain extends Verb {
+    @Parameters(paramLabel = "NODE")
+    String node;
+
+    @Option(
+        names = "--timeout-ms",
+        description = "How long streams may run before the tunnels close anyway (default 30000).")
+    Long timeoutMs;
+
+    @Override
+    String method() {
+      return "POST";
+    }
+
+    @Override
+    String path() {
+      return "/api/v1/admin/nodes/"
+          + enc(node)
+          + "/drain"
+          + (timeoutMs == null ? "" : "?timeout_ms=" + timeoutMs);
+    }
+
+    @Override
+    String format(JsonObject reply) {
+      return "node " + reply.getString("node_id", node) + " is " + reply.getString("status") + "\n";
     }
   }
 

@@ -184,6 +184,13 @@ public final class Main implements Runnable {
         spec.commandLine().getErr().println("porthole: start-up failed: " + e.getMessage());
         return 1;
       }
+      // a drained node (admin drain) exits: the shutdown hook stops it cleanly
+      node.drained()
+          .onSuccess(
+              v -> {
+                log.info("node {} drained: exiting", node.id());
+                new Thread(() -> System.exit(0), "porthole-drained").start();
+              });
       CountDownLatch stopped = new CountDownLatch(1);
       long bound = Settings.SHUTDOWN_TIMEOUT_MS.longIn(config) + 30_000;
       Runtime.getRuntime()

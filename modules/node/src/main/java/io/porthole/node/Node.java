@@ -24,8 +24,11 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.healthchecks.Status;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -49,6 +52,10 @@ public final class Node {
   private final EmbeddedPostgres embedded;
   private final HazelcastClusterManager cluster;
   private final Map<String, Deployable> deployed = new LinkedHashMap<>();
+  private final Promise<Void> drainedPromise = Promise.promise();
+  private HealthChecks health;
+  private Tunnels tunnels;
+  private volatile boolean draining;
 
   private Node(
       Vertx vertx, JsonObject config, EmbeddedPostgres embedded, HazelcastClusterManager cluster) {
@@ -67,6 +74,16 @@ public final class Node {
     String nodeId = Settings.NODE_ID.stringIn(config);
     String role = Settings.ROLE.stringIn(config);
     VertxOptions options = new VertxOptions();
+    if (Settings.METRICS_ENABLED.boolIn(config)) {
+      // one registry per node (named by its id), so nodes sharing a JVM in tests stay apart
+      options.setMetricsOptions(
+          new MicrometerMetricsOptions()
+              .setEnabled(true)
+              .setRegistryName(nodeId)
+              .setJvmMetricsEnabled(true)
+              .setPrometheusOptions(
+                  new VertxPrometheusOptions().setEnabled(true).setPublishQuantiles(true)));
+    }
     HazelcastClusterManager cluster = null;
     Future<Vertx> vertxFuture;
     if (Settings.CLUSTER_ENABLED.boolIn(config)) {
@@ -95,8 +112,33 @@ public final class Node {
         });
   }
 
+  /**
+   * Drains this node (admin {@code drain}): readiness turns DOWN so load balancers stop sending,
+   * the tunnel server admits no tunnel and routes its sandboxes away, and once its streams finished
+   * (or {@code timeout} passed) it closes its tunnels; then {@link #drained()} completes and the
+   * process exits. Idempotent.
+   */
+  Future<JsonObject> drain(Duration timeout) {
+    if (!draining) {
+      draining = true;
+      log.info("node {} draining (streams may take up to {})", id(), timeout);
+      health.register(
+          "draining",
+          p -> p.complete(Status.KO(new JsonObject().put("reason", "the node is draining"))));
+      Future<Integer> closed = tunnels == null ? Future.succeededFuture(0) : tunnels.drain(timeout);
+      closed.onComplete(ar -> drainedPromise.tryComplete());
+    }
+    return Future.succeededFuture(
+        new JsonObject().put("status", "draining").put("timeout_ms", timeout.toMillis()));
+  }
+
+  /** Completes once a drain has finished: the node may stop now. */
+  public Future<Void> drained() {
+    return drainedPromise.future();
+  }
+
   private Future<Node> boot(String role) {
-    HealthChecks health = HealthChecks.create(vertx);
+    health = HealthChecks.create(vertx);
     health.register("cluster", p -> p.complete(clusterStatus()));
     // not ready until every part of the role is up (the API listens before the sandbox side is)
     health.register(
@@ -120,13 +162,13 @@ public final class Node {
                   });
     }
     if (api) {
-      Tunnels tunnels = new Tunnels();
+      tunnels = new Tunnels();
       ProxyFrontDoor door = new ProxyFrontDoor();
       TunnelServerVerticle tunnelServer = new TunnelServerVerticle(tunnels);
       chain = deploy(chain, new SessionRegistryVerticle(health));
       chain = deploy(chain, new PortAllocatorVerticle());
       chain = deploy(chain, tunnelServer);
-      chain = deploy(chain, new AdminVerticle(tunnels));
+      chain = deploy(chain, new AdminVerticle(tunnels, this::drain));
       chain = deploy(chain, new ProxyVerticle(tunnels, door));
       chain = deploy(chain, new ApiVerticle(health, door));
       if (sandbox) {
@@ -140,6 +182,9 @@ public final class Node {
     }
     if (role.equals("sandbox")) {
       chain = deploy(chain, new HealthServerVerticle(health));
+    }
+    if (Settings.METRICS_ENABLED.boolIn(config)) {
+      chain = deploy(chain, new MetricsServerVerticle());
     }
     return chain.map(
         v -> {
@@ -183,10 +228,16 @@ public final class Node {
               if (host.equals("0.0.0.0") || host.equals("::") || host.isEmpty()) {
                 host = "127.0.0.1";
               }
-              config.put(
-                  Settings.TUNNEL_URLS.name(),
-                  new JsonArray().add("ws://" + host + ":" + tunnelPort + "/api/v1/tunnel"));
-              config.put(Settings.TUNNEL_CONNECTIONS.name(), 1);
+              // its own node first; configured tunnel.urls after it, to fail over to (other nodes)
+              JsonArray urls =
+                  new JsonArray().add("ws://" + host + ":" + tunnelPort + "/api/v1/tunnel");
+              List<String> configured = Settings.TUNNEL_URLS.listIn(config);
+              if (configured.equals(Settings.TUNNEL_URLS.defaultValue())) {
+                config.put(Settings.TUNNEL_CONNECTIONS.name(), 1);
+              } else {
+                configured.stream().filter(u -> !urls.contains(u)).forEach(urls::add);
+              }
+              config.put(Settings.TUNNEL_URLS.name(), urls);
               return null;
             });
   }
@@ -270,6 +321,16 @@ public final class Node {
     for (Deployable v : deployed.values()) {
       if (v instanceof TunnelServerVerticle t) {
         return t.actualPort();
+      }
+    }
+    return -1;
+  }
+
+  /** The port of the Prometheus endpoint, or -1 when metrics are off. */
+  public int metricsPort() {
+    for (Deployable v : deployed.values()) {
+      if (v instanceof MetricsServerVerticle m) {
+        return m.actualPort();
       }
     }
     return -1;

@@ -164,7 +164,7 @@ class AdminCommandTest {
                     .put("unreachable", new JsonArray().add("n2")));
     assertThat(out.lines().toList())
         .containsExactly(
-            "SANDBOX_ID  NODE_ID  INSTANCE_ID  REMOTE  STREAMS  CONNECTED_AT",
+            "SANDBOX_ID  NODE_ID  INSTANCE_ID  REMOTE  STREAMS  BYTES_IN  BYTES_OUT  CONNECTED_AT",
             "unreachable nodes: n2");
     AdminCommand.Reply r =
         new AdminCommand.Reply(

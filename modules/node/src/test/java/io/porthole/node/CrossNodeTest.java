@@ -63,6 +63,7 @@ class CrossNodeTest {
             .put(Settings.HTTP_HOST.name(), host)
             .put(Settings.HTTP_PORT.name(), 0)
             .put(Settings.TUNNEL_PORT.name(), 0)
+            .put(Settings.METRICS_PORT.name(), 0)
             .put(Settings.SANDBOX_ID.name(), sandboxId)
             .put(Settings.BOOTSTRAP_ADMIN_KEY.name(), ADMIN_KEY)
             .put(Settings.PG_URL.name(), pg.uri())
@@ -84,7 +85,14 @@ class CrossNodeTest {
         .compose(
             nodeA -> {
               nodes.add(nodeA);
-              return Node.start(config("all", "127.0.0.3", b, members, pg));
+              // B's sandbox dials B first; A is where it goes when B drains
+              return Node.start(
+                  config("all", "127.0.0.3", b, members, pg)
+                      .put(
+                          Settings.TUNNEL_URLS.name(),
+                          new JsonArray()
+                              .add("ws://127.0.0.2:" + nodeA.tunnelPort() + "/api/v1/tunnel"))
+                      .put(Settings.TUNNEL_CONNECTIONS.name(), 1));
             })
         .compose(
             nodeB -> {
@@ -189,6 +197,117 @@ class CrossNodeTest {
                     ctx.verify(
                         () -> {
                           assertThat(r.bodyAsString()).contains(INDEX);
+                          ctx.completeNow();
+                        })));
+  }
+
+  @Test
+  @DisplayName(
+      "Draining the node that holds the tunnel: its in-flight request finishes, readiness turns"
+          + " down, the sandbox moves to the other node and requests keep working there")
+  void drainMovesTheTunnel(VertxTestContext ctx) {
+    Node nodeA = nodes.get(0);
+    Node nodeB = nodes.get(1);
+    int apiA = nodeA.httpPort();
+    String slow = "/api/v1/sessions/%s/proxy/8080/cgi-bin/slow";
+    client
+        .post(apiA, "127.0.0.2", "/api/v1/sessions")
+        .bearerTokenAuthentication(ADMIN_KEY)
+        .sendJsonObject(
+            new JsonObject()
+                .put(
+                    "command",
+                    new JsonArray()
+                        .add("/bin/sh")
+                        .add("-c")
+                        // a page that takes 2 s: in flight while the node drains
+                        .add(
+                            "mkdir -p /www/cgi-bin && printf '#!/bin/sh\\nprintf \"Content-Type:"
+                                + " text/plain\\\\r\\\\n\\\\r\\\\n\"\\nsleep 2\\necho slow done\\n' >"
+                                + " /www/cgi-bin/slow && chmod +x /www/cgi-bin/slow && exec"
+                                + " /bin/httpd -f -p 8080 -h /www")))
+        .compose(
+            r -> {
+              ctx.verify(() -> assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(201));
+              session = r.bodyAsJsonObject().getString("id");
+              return client
+                  .post(apiA, "127.0.0.2", "/api/v1/sessions/" + session + "/expose")
+                  .bearerTokenAuthentication(ADMIN_KEY)
+                  .sendJsonObject(new JsonObject().put("port", 8080).put("protocol", "http"));
+            })
+        .compose(r -> ok("127.0.0.2", apiA, "/api/v1/sessions/" + session + "/proxy/8080/"))
+        .compose(
+            r -> {
+              // the slow request enters A and rides B's tunnel; B drains meanwhile
+              Future<HttpResponse<Buffer>> inFlight =
+                  client
+                      .get(apiA, "127.0.0.2", String.format(slow, session))
+                      .bearerTokenAuthentication(ADMIN_KEY)
+                      .timeout(20_000)
+                      .send();
+              Future<HttpResponse<Buffer>> drain =
+                  vertx
+                      .timer(500)
+                      .compose(
+                          t ->
+                              client
+                                  .post(
+                                      apiA,
+                                      "127.0.0.2",
+                                      "/api/v1/admin/nodes/" + nodeB.id() + "/drain")
+                                  .bearerTokenAuthentication(ADMIN_KEY)
+                                  .send());
+              return Future.all(inFlight, drain)
+                  .map(all -> new Object[] {all.resultAt(0), all.resultAt(1)});
+            })
+        .compose(
+            both -> {
+              @SuppressWarnings("unchecked")
+              HttpResponse<Buffer> slowReply = (HttpResponse<Buffer>) both[0];
+              @SuppressWarnings("unchecked")
+              HttpResponse<Buffer> drainReply = (HttpResponse<Buffer>) both[1];
+              ctx.verify(
+                  () -> {
+                    assertThat(drainReply.statusCode())
+                        .as(drainReply.bodyAsString())
+                        .isEqualTo(200);
+                    assertThat(drainReply.bodyAsJsonObject().getString("status"))
+                        .isEqualTo("draining");
+                    assertThat(slowReply.statusCode()).isEqualTo(200);
+                    assertThat(slowReply.bodyAsString()).contains("slow done");
+                  });
+              return nodeB.drained();
+            })
+        .compose(
+            v ->
+                client
+                    .get(nodeB.httpPort(), "127.0.0.3", "/readyz")
+                    .send()
+                    .map(
+                        r -> {
+                          ctx.verify(
+                              () -> {
+                                assertThat(r.statusCode()).isEqualTo(503);
+                                assertThat(r.bodyAsString()).contains("draining");
+                              });
+                          return r;
+                        }))
+        // the sandbox reconnects to A: requests entering A work again, through A's own tunnel
+        .compose(r -> ok("127.0.0.2", apiA, "/api/v1/sessions/" + session + "/proxy/8080/"))
+        .compose(
+            r -> {
+              ctx.verify(() -> assertThat(r.bodyAsString()).contains(INDEX));
+              return ok("127.0.0.2", apiA, "/api/v1/admin/tunnels");
+            })
+        .onComplete(
+            ctx.succeeding(
+                r ->
+                    ctx.verify(
+                        () -> {
+                          JsonArray tunnels = r.bodyAsJsonObject().getJsonArray("tunnels");
+                          assertThat(
+                                  tunnels.stream().map(t -> ((JsonObject) t).getString("node_id")))
+                              .containsOnly(nodeA.id());
                           ctx.completeNow();
                         })));
   }

@@ -56,6 +56,7 @@ class EndToEndTest {
                 .put(Settings.HTTP_HOST.name(), "127.0.0.1")
                 .put(Settings.HTTP_PORT.name(), 0)
                 .put(Settings.TUNNEL_PORT.name(), 0)
+                .put(Settings.METRICS_PORT.name(), 0)
                 .put(Settings.CLUSTER_ENABLED.name(), false)
                 .put(Settings.SANDBOX_ID.name(), sandboxId)
                 .put(Settings.BOOTSTRAP_ADMIN_KEY.name(), ADMIN_KEY)
@@ -395,6 +396,29 @@ class EndToEndTest {
         .compose(
             r -> {
               ctx.verify(() -> assertThat(r.statusCode()).isEqualTo(400));
+              return get(node.metricsPort(), "127.0.0.1", "/metrics", null);
+            })
+        .compose(
+            r -> {
+              String metrics = r.bodyAsString();
+              ctx.verify(
+                  () -> {
+                    assertThat(r.statusCode()).isEqualTo(200);
+                    // what operators watch: proxied requests by front door and status, with a
+                    // latency histogram; tunnels; allocator usage; event-bus round trips
+                    assertThat(metrics)
+                        .containsPattern(
+                            "porthole_proxy_requests_seconds_count\\{door=\"path\",status=\"200\"\\}"
+                                + " [1-9]")
+                        .containsPattern(
+                            "porthole_proxy_requests_seconds_bucket\\{door=\"port\",status=\"200\",le=")
+                        .containsPattern("porthole_tunnels_active [1-9]")
+                        .containsPattern("porthole_tunnel_bytes_total\\{direction=\"out\"\\} [1-9]")
+                        .containsPattern("porthole_ports_capacity 10001")
+                        .containsPattern(
+                            "porthole_eventbus_roundtrip_seconds_count\\{outcome=\"ok\"")
+                        .contains("vertx_http_server_requests_total");
+                  });
               return client
                   .delete(api, "127.0.0.1", "/api/v1/sessions/" + session)
                   .bearerTokenAuthentication(ADMIN_KEY)

@@ -63,6 +63,7 @@ class NodeRolesTest {
             .put(Settings.HTTP_PORT.name(), 0)
             .put(Settings.HEALTH_PORT.name(), 0)
             .put(Settings.TUNNEL_PORT.name(), 0)
+            .put(Settings.METRICS_PORT.name(), 0)
             .put(Settings.PG_URL.name(), TestPostgres.freshDatabase().uri())
             .put(Settings.CLUSTER_NAME.name(), clusterName)
             .put(Settings.CLUSTER_PORT.name(), clusterPort)
@@ -120,7 +121,8 @@ class NodeRolesTest {
                               "TunnelServerVerticle",
                               "AdminVerticle",
                               "ProxyVerticle",
-                              "ApiVerticle"));
+                              "ApiVerticle",
+                              "MetricsServerVerticle"));
               return readyz(node);
             })
         .onComplete(
@@ -180,7 +182,8 @@ class NodeRolesTest {
                           .containsExactly(
                               "SandboxSupervisorVerticle",
                               "TunnelClientVerticle",
-                              "HealthServerVerticle"));
+                              "HealthServerVerticle",
+                              "MetricsServerVerticle"));
               return Future.all(readyz(nodes.get(0)), readyz(sandbox));
             })
         .onComplete(
@@ -223,7 +226,8 @@ class NodeRolesTest {
                               "ProxyVerticle",
                               "ApiVerticle",
                               "SandboxSupervisorVerticle",
-                              "TunnelClientVerticle"));
+                              "TunnelClientVerticle",
+                              "MetricsServerVerticle"));
               return readyz(node);
             })
         .onComplete(

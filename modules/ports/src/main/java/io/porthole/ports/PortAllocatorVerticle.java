@@ -1,8 +1,12 @@
 package io.porthole.ports;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.porthole.common.Addresses;
 import io.porthole.common.ErrorCode;
+import io.porthole.common.Meters;
 import io.porthole.common.PortholeException;
+import io.porthole.common.config.Settings;
 import io.porthole.postgres.PgSettings;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -17,6 +21,7 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import java.io.IOException;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +39,7 @@ public class PortAllocatorVerticle extends VerticleBase {
 
   private final HostPorts hostPorts;
   private Pool pool;
+  private final AtomicLong allocated = new AtomicLong();
 
   public PortAllocatorVerticle() {
     this(null);
@@ -71,6 +77,7 @@ public class PortAllocatorVerticle extends VerticleBase {
             pool,
             cfg,
             hostPorts != null ? hostPorts : HostPorts.binding(vertx, cfg.bindHost()));
+    registerGauges(cfg);
     return Future.all(
             serve(Addresses.PORTS_ALLOCATE, allocator::allocate).completion(),
             serve(Addresses.PORTS_LIST, allocator::list).completion())
@@ -82,6 +89,42 @@ public class PortAllocatorVerticle extends VerticleBase {
                     cfg.range().last(),
                     cfg.reserved().size(),
                     cfg.portsPerOwner()));
+  }
+
+  /**
+   * {@code porthole.ports.allocated} (cluster-wide, from PostgreSQL, refreshed every 10 s) and
+   * {@code porthole.ports.capacity} (the range less the reserved ports).
+   */
+  private void registerGauges(PortsConfig cfg) {
+    MeterRegistry meters = Meters.of(Settings.NODE_ID.stringIn(config()));
+    Gauge.builder("porthole.ports.allocated", allocated, AtomicLong::get)
+        .description("Host ports allocated across the cluster (port mode)")
+        .register(meters);
+    long capacity =
+        cfg.range().last()
+            - cfg.range().first()
+            + 1
+            - cfg.reserved().stream()
+                .mapToLong(
+                    r ->
+                        Math.max(
+                            0,
+                            Math.min(r.last(), cfg.range().last())
+                                - Math.max(r.first(), cfg.range().first())
+                                + 1))
+                .sum();
+    Gauge.builder("porthole.ports.capacity", () -> capacity)
+        .description("Host ports the allocator may hand out")
+        .register(meters);
+    refreshAllocated();
+    vertx.setPeriodic(10_000, t -> refreshAllocated());
+  }
+
+  private void refreshAllocated() {
+    pool.query("SELECT count(*) FROM port_allocations")
+        .execute()
+        .onSuccess(rows -> allocated.set(rows.iterator().next().getLong(0)))
+        .onFailure(err -> log.debug("could not count port allocations: {}", err.getMessage()));
   }
 
   private MessageConsumer<JsonObject> serve(

@@ -1,6 +1,7 @@
 package io.porthole.proxy;
 
 import io.porthole.common.ErrorCode;
+import io.porthole.common.Meters;
 import io.porthole.common.PortholeException;
 import io.porthole.tunnel.carry.CarryException;
 import io.porthole.tunnel.carry.HttpOverTunnel;
@@ -40,6 +41,7 @@ final class Forwarder {
   private final Cors cors;
 
   private final BrowserTokens tokens;
+  private final ProxyMetrics metrics;
 
   Forwarder(
       Vertx vertx,
@@ -56,6 +58,7 @@ final class Forwarder {
     this.access = new Access(lookups, tokens);
     this.hop = hop;
     this.cors = new Cors(new FrontDoors(cfg.devSubdomain()), lookups);
+    this.metrics = new ProxyMetrics(Meters.of(cfg.nodeId()));
   }
 
   static final String AUTH_PATH = "/__porthole/auth";
@@ -120,6 +123,7 @@ final class Forwarder {
 
   /** A request from a front door of this node. */
   void handle(HttpServerRequest req, Target requested) {
+    metrics.observe(req, requested.door().name().toLowerCase(java.util.Locale.ROOT));
     if (requested.door() == Target.Door.SUBDOMAIN && req.path().equals(AUTH_PATH)) {
       signIn(req, requested);
       return;
@@ -193,6 +197,7 @@ final class Forwarder {
 
   /** A request handed over by another node that already checked access. */
   void handleInternal(HttpServerRequest req, Target target, HeaderRules.Client client, String rid) {
+    metrics.observe(req, "internal");
     req.pause();
     lookups
         .exposure(target)

@@ -208,6 +208,22 @@ public final class Settings {
           65535,
           "Port of /healthz and /readyz for the sandbox-only role (the api role serves them on"
               + " http.port).");
+  public static final ConfigKey METRICS_ENABLED =
+      ConfigKey.bool(
+          "metrics.enabled",
+          env("metrics.enabled"),
+          true,
+          "Collect Micrometer metrics (Vert.x's own and Porthole's) and serve them for Prometheus"
+              + " at /metrics on metrics.port.");
+  public static final ConfigKey METRICS_PORT =
+      ConfigKey.integer(
+          "metrics.port",
+          env("metrics.port"),
+          9464,
+          0,
+          65535,
+          "Port of the Prometheus endpoint /metrics (on http.host; 0 picks a free one). Meant for"
+              + " operators' scrapers, not for the public.");
   public static final ConfigKey SHUTDOWN_TIMEOUT_MS =
       ConfigKey.integer(
           "shutdown.timeout_ms",
@@ -250,7 +266,7 @@ public final class Settings {
           env("tunnel.urls"),
           List.of("ws://127.0.0.1:8082/api/v1/tunnel"),
           "Tunnel endpoints of API nodes a sandbox dials (ws:// or wss://); the all role dials its"
-              + " own.");
+              + " own first, then these when they are set (to fail over to other nodes).");
   public static final ConfigKey TUNNEL_CONNECTIONS =
       ConfigKey.integer(
           "tunnel.connections",
@@ -459,6 +475,8 @@ public final class Settings {
           SANDBOX_ALLOW_HOST_DOCKER,
           SANDBOX_PROBE_INTERVAL_MS,
           HEALTH_PORT,
+          METRICS_ENABLED,
+          METRICS_PORT,
           SHUTDOWN_TIMEOUT_MS,
           API_PUBLIC_URL,
           API_MAX_BODY_BYTES,

@@ -108,6 +108,12 @@ public interface Multiplexer {
   /** Why the connection closed, or {@code null} while it is open. */
   CloseReason closeReason();
 
+  /** Encoded frame bytes received over the transport so far; safe from any thread. */
+  long bytesReceived();
+
+  /** Encoded frame bytes handed to the transport so far; safe from any thread. */
+  long bytesSent();
+
   /** Streams currently open (not yet closed in both directions nor reset). */
   int activeStreams();
 }

@@ -1,7 +1,11 @@
 package io.porthole.tunnel.server;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.porthole.common.Addresses;
 import io.porthole.common.ErrorCode;
+import io.porthole.common.Meters;
 import io.porthole.common.PortholeException;
 import io.porthole.tunnel.mux.ControlException;
 import io.porthole.tunnel.mux.ControlTimeoutException;
@@ -14,11 +18,15 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,16 +42,48 @@ public final class Tunnels implements TunnelRouter {
   private static final Logger log = LoggerFactory.getLogger(Tunnels.class);
 
   private final Map<String, SandboxLink> links = new HashMap<>();
+
+  /** Live tunnels and the bytes of closed ones, for the metrics (read from any thread). */
+  private final Set<Multiplexer> live = ConcurrentHashMap.newKeySet();
+
+  private final AtomicLong closedBytesIn = new AtomicLong();
+  private final AtomicLong closedBytesOut = new AtomicLong();
   private Vertx vertx;
   private Context context;
   private TunnelServerConfig config;
   private volatile JsonObject dataPlane = new JsonObject();
+  private volatile boolean draining;
 
   /** Binds to the tunnel server's context; called once from its start. */
   void bind(Vertx vertx, Context context, TunnelServerConfig config) {
     this.vertx = vertx;
     this.context = context;
     this.config = config;
+    MeterRegistry meters = Meters.of(config.nodeId());
+    Gauge.builder("porthole.tunnels.active", live, Set::size)
+        .description("Tunnel connections from sandboxes held by this node")
+        .register(meters);
+    Gauge.builder(
+            "porthole.tunnel.streams.active",
+            live,
+            l -> l.stream().mapToInt(Multiplexer::activeStreams).sum())
+        .description("Streams open over this node's tunnels")
+        .register(meters);
+    FunctionCounter.builder(
+            "porthole.tunnel.bytes",
+            this,
+            t ->
+                t.closedBytesIn.get() + t.live.stream().mapToLong(Multiplexer::bytesReceived).sum())
+        .tag("direction", "in")
+        .description("Tunnel frame bytes received from sandboxes")
+        .register(meters);
+    FunctionCounter.builder(
+            "porthole.tunnel.bytes",
+            this,
+            t -> t.closedBytesOut.get() + t.live.stream().mapToLong(Multiplexer::bytesSent).sum())
+        .tag("direction", "out")
+        .description("Tunnel frame bytes sent to sandboxes")
+        .register(meters);
   }
 
   /** The node-to-node endpoint the route address advertises: {host, port}. */
@@ -83,6 +123,12 @@ public final class Tunnels implements TunnelRouter {
   Future<Void> admit(String sandboxId, String instanceId) {
     return onContext(
         () -> {
+          if (draining) {
+            return Future.failedFuture(
+                new PortholeException(
+                    ErrorCode.UNAVAILABLE,
+                    "node " + config.nodeId() + " is draining: connect to another node"));
+          }
           SandboxLink link = links.get(sandboxId);
           if (link == null
               || link.tunnels.containsKey(instanceId)
@@ -113,6 +159,7 @@ public final class Tunnels implements TunnelRouter {
           }
           link.tunnels.put(
               instanceId, new SandboxLink.Tunnel(instanceId, mux, remote, Instant.now()));
+          live.add(mux);
           mux.closeHandler(
               reason -> context.runOnContext(v -> detach(sandboxId, instanceId, mux, reason)));
           if (link.graceTimer != -1) {
@@ -165,6 +212,10 @@ public final class Tunnels implements TunnelRouter {
       String instanceId,
       Multiplexer mux,
       io.porthole.tunnel.mux.CloseReason why) {
+    if (live.remove(mux)) {
+      closedBytesIn.addAndGet(mux.bytesReceived());
+      closedBytesOut.addAndGet(mux.bytesSent());
+    }
     SandboxLink link = links.get(sandboxId);
     if (link == null) {
       return;
@@ -301,6 +352,63 @@ public final class Tunnels implements TunnelRouter {
         ErrorCode.UNAVAILABLE, "tunnel to sandbox " + sandboxId + " failed: " + err.getMessage());
   }
 
+  /** Whether {@link #drain} was called: no tunnel is admitted any more. */
+  public boolean draining() {
+    return draining;
+  }
+
+  /**
+   * Takes this node out of the data plane: no new tunnel is admitted, the sandboxes' route and
+   * control addresses are dropped here at once (the cluster then routes to their other tunnels),
+   * and once every stream on this node's tunnels has finished, or {@code timeout} has passed, the
+   * tunnels close with a GOAWAY so the sandboxes reconnect elsewhere. Completes with the number of
+   * tunnels closed.
+   */
+  public Future<Integer> drain(Duration timeout) {
+    return onContext(
+        () -> {
+          draining = true;
+          List<Future<Void>> dropped = new ArrayList<>();
+          for (SandboxLink link : links.values()) {
+            if (link.control != null) {
+              dropped.add(link.control.unregister());
+              dropped.add(link.route.unregister());
+              link.control = null;
+              link.route = null;
+            }
+          }
+          log.info(
+              "draining: {} sandbox(es) routed away from this node; waiting up to {} for {}"
+                  + " stream(s)",
+              links.size(),
+              timeout,
+              live.stream().mapToInt(Multiplexer::activeStreams).sum());
+          long deadline = System.nanoTime() + timeout.toNanos();
+          Promise<Integer> closed = Promise.promise();
+          Future.join(dropped)
+              .onComplete(
+                  ar ->
+                      vertx.setPeriodic(
+                          0,
+                          100,
+                          t -> {
+                            boolean idle = live.stream().allMatch(m -> m.activeStreams() == 0);
+                            if (!idle && System.nanoTime() < deadline) {
+                              return;
+                            }
+                            vertx.cancelTimer(t);
+                            List<Multiplexer> open = new ArrayList<>(live);
+                            open.forEach(m -> m.close("node " + config.nodeId() + " is draining"));
+                            log.info(
+                                "drained: {} tunnel(s) closed{}",
+                                open.size(),
+                                idle ? "" : " with streams still open (timeout)");
+                            closed.complete(open.size());
+                          }));
+          return closed.future();
+        });
+  }
+
   @Override
   public Future<List<JsonObject>> snapshot() {
     return onContext(
@@ -315,6 +423,8 @@ public final class Tunnels implements TunnelRouter {
                       .put("node_id", config.nodeId())
                       .put("remote", t.remote())
                       .put("streams", t.mux().activeStreams())
+                      .put("bytes_in", t.mux().bytesReceived())
+                      .put("bytes_out", t.mux().bytesSent())
                       .put("connected_at", t.connectedAt().toString()));
             }
           }

@@ -21,6 +21,7 @@ final class FrameWriter {
   private final ArrayDeque<MuxStreamImpl> ready = new ArrayDeque<>();
   private Throwable shutdownCause;
   private boolean flushing;
+  private volatile long bytesSent;
 
   FrameWriter(FrameTransport transport, FrameCodec codec) {
     this.transport = transport;
@@ -32,7 +33,9 @@ final class FrameWriter {
     if (shutdownCause != null) {
       return Future.failedFuture(shutdownCause);
     }
-    return transport.send(codec.encode(frame));
+    Buffer encoded = codec.encode(frame);
+    bytesSent += encoded.length();
+    return transport.send(encoded);
   }
 
   /** Sends one DATA frame of {@code length} bytes of {@code source} from {@code offset}. */
@@ -40,7 +43,14 @@ final class FrameWriter {
     if (shutdownCause != null) {
       return Future.failedFuture(shutdownCause);
     }
-    return transport.send(codec.encodeData(streamId, source, offset, length));
+    Buffer encoded = codec.encodeData(streamId, source, offset, length);
+    bytesSent += encoded.length();
+    return transport.send(encoded);
+  }
+
+  /** Encoded bytes handed to the transport; any thread. */
+  long bytesSent() {
+    return bytesSent;
   }
 
   /** Queues {@code stream} for DATA if it can send, then flushes. */

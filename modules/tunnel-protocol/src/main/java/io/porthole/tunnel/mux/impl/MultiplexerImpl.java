@@ -46,6 +46,7 @@ public final class MultiplexerImpl implements Multiplexer {
   private final StreamTable streams;
   private final Promise<Void> transportClosed = Promise.promise();
   private volatile CloseReason closeReason;
+  private volatile long bytesReceived;
   private TunnelClosedException closedException;
   private volatile Handler<MuxStream> streamHandler;
   private Handler<CloseReason> closeHandler;
@@ -93,6 +94,7 @@ public final class MultiplexerImpl implements Multiplexer {
     if (closeReason != null) {
       return;
     }
+    bytesReceived += buffer.length();
     try {
       Frame frame = codec.decode(buffer);
       keepAlive.frameReceived();
@@ -328,6 +330,16 @@ public final class MultiplexerImpl implements Multiplexer {
   @Override
   public CloseReason closeReason() {
     return closeReason;
+  }
+
+  @Override
+  public long bytesReceived() {
+    return bytesReceived;
+  }
+
+  @Override
+  public long bytesSent() {
+    return writer.bytesSent();
   }
 
   @Override

@@ -74,7 +74,16 @@ public final class WebSocketFrameTransport implements FrameTransport {
 
   @Override
   public boolean writeQueueFull() {
-    return webSocket.writeQueueFull();
+    // a closed WebSocket throws here; "full" stops the sender until the close handler fails the
+    // streams with the tunnel's own error
+    if (closed || webSocket.isClosed()) {
+      return true;
+    }
+    try {
+      return webSocket.writeQueueFull();
+    } catch (IllegalStateException closing) {
+      return true;
+    }
   }
 
   @Override
