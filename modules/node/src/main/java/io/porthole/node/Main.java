@@ -29,6 +29,7 @@ import picocli.CommandLine.Spec;
     subcommands = {
       Main.Run.class,
       Main.ShowConfig.class,
+      PgCommand.class,
       AdminCommand.class,
       AdminCommand.Sessions.class,
       AdminCommand.Expose.class,
