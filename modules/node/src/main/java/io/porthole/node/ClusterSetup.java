@@ -27,6 +27,10 @@ final class ClusterSetup {
     hz.setClusterName(Settings.CLUSTER_NAME.stringIn(config));
     hz.setInstanceName("porthole-" + nodeId);
     hz.setProperty("hazelcast.local.localAddress", host);
+    // a member is one address on the wire (what firewalls, and the partition test, see): it
+    // listens on its own address, not on all of them, and connects out from it
+    hz.setProperty("hazelcast.socket.bind.any", "false");
+    hz.setProperty("hazelcast.socket.client.bind.any", "false");
     NetworkConfig net = hz.getNetworkConfig();
     net.setPort(Settings.CLUSTER_PORT.intIn(config)).setPortAutoIncrement(true).setPortCount(100);
     net.getInterfaces().clear().setEnabled(true).addInterface(host);

@@ -1,5 +1,6 @@
 package io.porthole.proxy;
 
+import io.porthole.common.ErrorCode;
 import io.porthole.tunnel.carry.TcpOverTunnel;
 import io.porthole.tunnel.server.TunnelRouter;
 import io.vertx.core.Future;
@@ -14,11 +15,16 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
+import io.vertx.httpproxy.Body;
 import io.vertx.httpproxy.HttpProxy;
 import io.vertx.httpproxy.OriginRequestProvider;
+import io.vertx.httpproxy.ProxyContext;
+import io.vertx.httpproxy.ProxyInterceptor;
 import io.vertx.httpproxy.ProxyOptions;
+import io.vertx.httpproxy.ProxyResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +39,7 @@ final class InternalHop {
   private static final Logger log = LoggerFactory.getLogger(InternalHop.class);
   static final String SECRET = "x-porthole-internal";
   static final String VIA = "x-porthole-via";
+  static final String SANDBOX = "x-porthole-route-sandbox";
 
   private final Vertx vertx;
   private final String secret;
@@ -40,6 +47,14 @@ final class InternalHop {
   private final HttpProxy proxy;
 
   InternalHop(Vertx vertx, String secret) {
+    this(vertx, secret, sandbox -> {});
+  }
+
+  /**
+   * {@code unreachable} learns the sandbox whose route pointed at a node that could not be reached
+   * (it died, or is leaving), so the route is looked up afresh for the next request.
+   */
+  InternalHop(Vertx vertx, String secret, Consumer<String> unreachable) {
     this.vertx = vertx;
     this.secret = secret;
     this.client =
@@ -53,6 +68,40 @@ final class InternalHop {
             new PoolOptions().setHttp1MaxSize(64));
     this.proxy =
         HttpProxy.reverseProxy(new ProxyOptions().setSupportWebSocket(true), client)
+            .addInterceptor(
+                new ProxyInterceptor() {
+                  @Override
+                  public Future<ProxyResponse> handleProxyRequest(ProxyContext ctx) {
+                    String via = ctx.request().headers().get(VIA);
+                    String sandbox = ctx.request().headers().get(SANDBOX);
+                    ctx.request().headers().remove(SANDBOX);
+                    return ctx.sendRequest()
+                        .recover(
+                            err -> {
+                              // the node holding the tunnel failed before answering: a JSON 502
+                              // like every other error, and a fresh route for the next request
+                              log.warn("hop to node {} failed: {}", via, err.toString());
+                              if (sandbox != null) {
+                                unreachable.accept(sandbox);
+                              }
+                              return Future.succeededFuture(
+                                  ctx.request()
+                                      .response()
+                                      .setStatusCode(502)
+                                      .putHeader("content-type", "application/json")
+                                      .setBody(
+                                          Body.body(
+                                              ErrorCode.BAD_GATEWAY
+                                                  .body(
+                                                      "the node holding the sandbox's tunnel ("
+                                                          + via
+                                                          + ") failed: "
+                                                          + err.getMessage()
+                                                          + "; retry")
+                                                  .toBuffer())));
+                            });
+                  }
+                })
             .origin(
                 OriginRequestProvider.selector(
                     ctx -> {
@@ -91,6 +140,9 @@ final class InternalHop {
       String rid) {
     mark(req.headers(), target, client, rid);
     req.headers().set(VIA, route.getString("host") + ":" + route.getInteger("port"));
+    if (route.getString("sandbox_id") != null) {
+      req.headers().set(SANDBOX, route.getString("sandbox_id"));
+    }
     log.debug(
         "request {} for session {} goes to node {}",
         rid,

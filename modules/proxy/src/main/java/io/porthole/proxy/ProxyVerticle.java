@@ -42,7 +42,7 @@ public class ProxyVerticle extends VerticleBase {
     return internalSecret()
         .compose(
             secret -> {
-              hop = new InternalHop(vertx, secret);
+              hop = new InternalHop(vertx, secret, lookups::forgetRoute);
               BrowserTokens tokens = new BrowserTokens(secret, Clock.systemUTC());
               vertx
                   .eventBus()
