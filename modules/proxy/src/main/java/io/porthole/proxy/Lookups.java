@@ -7,6 +7,8 @@ import io.porthole.common.PortholeException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -19,6 +21,15 @@ import java.util.Map;
 final class Lookups {
 
   private static final DeliveryOptions FAST = new DeliveryOptions().setSendTimeout(5_000);
+
+  /**
+   * Route look-ups answer from memory on the node holding the tunnel: a slow answer means that node
+   * is gone (until the cluster notices, its registration still takes its turn), so ask again soon;
+   * the next turn goes to another holder.
+   */
+  private static final DeliveryOptions ROUTE = new DeliveryOptions().setSendTimeout(750);
+
+  private static final int ROUTE_ATTEMPTS = 3;
 
   private final Vertx vertx;
   private final long ttlMs;
@@ -101,7 +112,7 @@ final class Lookups {
     if (cached != null) {
       return Future.succeededFuture(cached);
     }
-    return request(Addresses.sandboxRoute(sandboxId), new JsonObject())
+    return routeAttempt(sandboxId, ROUTE_ATTEMPTS)
         .recover(
             err ->
                 Future.failedFuture(
@@ -111,6 +122,23 @@ final class Lookups {
                             "the session's sandbox " + sandboxId + " has no tunnel right now")
                         : err))
         .onSuccess(r -> routes.store(sandboxId, r, ttlMs * 5));
+  }
+
+  private Future<JsonObject> routeAttempt(String sandboxId, int attemptsLeft) {
+    return vertx
+        .eventBus()
+        .<JsonObject>request(Addresses.sandboxRoute(sandboxId), new JsonObject(), ROUTE)
+        .map(m -> m.body())
+        .recover(
+            err -> {
+              boolean noHolder =
+                  err instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS;
+              if (!noHolder && attemptsLeft > 1) {
+                return routeAttempt(sandboxId, attemptsLeft - 1);
+              }
+              return Future.failedFuture(
+                  new PortholeException(ErrorCode.of(err), err.getMessage()));
+            });
   }
 
   void forgetRoute(String sandboxId) {
