@@ -19,13 +19,27 @@ final class AdminBus {
 
   private AdminBus() {}
 
-  /** Serves {@code address}: the handler's reply, or {@code fail(code, text)}. */
+  /**
+   * Serves {@code address} for the whole cluster: the handler's reply, or {@code fail(code, text)}.
+   */
   static MessageConsumer<JsonObject> serve(
       Vertx vertx, String address, Function<JsonObject, Future<JsonObject>> handler) {
-    return vertx
-        .eventBus()
-        .consumer(
-            address,
+    return serve(vertx, address, handler, false);
+  }
+
+  /**
+   * Serves {@code address}, on this node only when {@code local} (an address every API node serves
+   * alike, so a dead node's registration never takes a turn).
+   */
+  static MessageConsumer<JsonObject> serve(
+      Vertx vertx,
+      String address,
+      Function<JsonObject, Future<JsonObject>> handler,
+      boolean local) {
+    return (local
+            ? vertx.eventBus().<JsonObject>localConsumer(address)
+            : vertx.eventBus().<JsonObject>consumer(address))
+        .handler(
             msg -> {
               Future<JsonObject> reply;
               try {

@@ -60,7 +60,7 @@ public class AdminVerticle extends VerticleBase {
         .routes()
         .forEach(
             (address, handler) ->
-                registered.add(AdminBus.serve(vertx, address, handler).completion()));
+                registered.add(AdminBus.serve(vertx, address, handler, true).completion()));
     return Future.all(registered)
         .compose(v -> cluster.join(local.record()))
         .onSuccess(v -> log.info("admin endpoints up on node {}", cfg.nodeId()));

@@ -6,6 +6,7 @@ import io.porthole.tunnel.server.TunnelRouter;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.lang.management.ManagementFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -61,9 +62,17 @@ final class LocalNode {
                 record()
                     .put("status", draining ? "draining" : "up")
                     .put("uptime_ms", uptime)
+                    .put("load", load())
+                    .put("cpus", rt.availableProcessors())
                     .put("heap_used", rt.totalMemory() - rt.freeMemory())
                     .put("heap_max", rt.maxMemory())
                     .put("tunnels", new JsonArray(list)));
+  }
+
+  /** The machine's one-minute load average (-1 where the OS has none). */
+  private static double load() {
+    double avg = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    return avg < 0 ? -1 : Math.round(avg * 100) / 100.0;
   }
 
   Future<JsonObject> drain(long timeoutMs) {

@@ -195,7 +195,15 @@ public final class AdminCommand implements Runnable {
     String format(JsonObject reply) {
       return Table.of(
           reply.getJsonArray("nodes"),
-          List.of("node_id", "status", "roles", "address", "uptime_ms", "heap_used", "tunnels"));
+          List.of(
+              "node_id",
+              "status",
+              "roles",
+              "address",
+              "uptime_ms",
+              "load",
+              "heap_used",
+              "tunnels"));
     }
   }
 

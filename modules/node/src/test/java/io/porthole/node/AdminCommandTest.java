@@ -136,6 +136,7 @@ class AdminCommandTest {
                             .put("roles", new JsonArray().add("api").add("sandbox"))
                             .put("address", "127.0.0.1:8080")
                             .put("uptime_ms", 1234)
+                            .put("load", 0.5)
                             .put("heap_used", 1000)
                             .put("tunnels", 2))
                     .add(
@@ -147,9 +148,9 @@ class AdminCommandTest {
     String table = new AdminCommand.Nodes().format(reply);
     assertThat(table.lines().toList())
         .containsExactly(
-            "NODE_ID      STATUS       ROLES        ADDRESS         UPTIME_MS  HEAP_USED  TUNNELS",
-            "n1           up           api,sandbox  127.0.0.1:8080  1234       1000       2",
-            "node-long-2  unreachable  api          10.0.0.2:8080   -          -          -");
+            "NODE_ID      STATUS       ROLES        ADDRESS         UPTIME_MS  LOAD  HEAP_USED  TUNNELS",
+            "n1           up           api,sandbox  127.0.0.1:8080  1234       0.5   1000       2",
+            "node-long-2  unreachable  api          10.0.0.2:8080   -          -     -          -");
   }
 
   @Test

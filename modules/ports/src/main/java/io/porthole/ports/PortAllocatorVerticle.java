@@ -127,11 +127,12 @@ public class PortAllocatorVerticle extends VerticleBase {
         .onFailure(err -> log.debug("could not count port allocations: {}", err.getMessage()));
   }
 
+  /** On this node only: every API node allocates, PostgreSQL arbitrates. */
   private MessageConsumer<JsonObject> serve(
       String address, Function<JsonObject, Future<JsonObject>> handler) {
     return vertx
         .eventBus()
-        .consumer(
+        .localConsumer(
             address,
             msg ->
                 handler

@@ -124,11 +124,15 @@ final class Lookups {
         .onSuccess(r -> routes.store(sandboxId, r, ttlMs * 5));
   }
 
+  /**
+   * Two asks at once (point-to-point delivery takes the holders in turn, so with two tunnels they
+   * reach both), the first answer wins: a holder that died costs nothing while another lives.
+   */
   private Future<JsonObject> routeAttempt(String sandboxId, int attemptsLeft) {
-    return vertx
-        .eventBus()
-        .<JsonObject>request(Addresses.sandboxRoute(sandboxId), new JsonObject(), ROUTE)
-        .map(m -> m.body())
+    Future<JsonObject> first = askRoute(sandboxId);
+    Future<JsonObject> second = askRoute(sandboxId);
+    return Future.any(first, second)
+        .map(v -> first.succeeded() ? first.result() : second.result())
         .recover(
             err -> {
               boolean noHolder =
@@ -139,6 +143,13 @@ final class Lookups {
               return Future.failedFuture(
                   new PortholeException(ErrorCode.of(err), err.getMessage()));
             });
+  }
+
+  private Future<JsonObject> askRoute(String sandboxId) {
+    return vertx
+        .eventBus()
+        .<JsonObject>request(Addresses.sandboxRoute(sandboxId), new JsonObject(), ROUTE)
+        .map(m -> m.body());
   }
 
   void forgetRoute(String sandboxId) {

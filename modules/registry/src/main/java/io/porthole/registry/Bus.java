@@ -16,12 +16,17 @@ public final class Bus {
 
   private Bus() {}
 
-  /** Serves {@code address}: the handler's reply, or {@code fail(code, text)} on failure. */
+  /**
+   * Serves {@code address} on this node only: the handler's reply, or {@code fail(code, text)} on
+   * failure. Every API node runs the registry, and PostgreSQL is the shared state, so a request
+   * never needs another node's registry; staying local keeps a dead node's registration (until the
+   * cluster notices it) from taking its turn.
+   */
   public static MessageConsumer<JsonObject> serve(
       Vertx vertx, String address, Function<JsonObject, Future<JsonObject>> handler) {
     return vertx
         .eventBus()
-        .consumer(
+        .localConsumer(
             address,
             msg -> {
               Future<JsonObject> reply;
