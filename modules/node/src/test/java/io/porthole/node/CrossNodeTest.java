@@ -157,20 +157,7 @@ class CrossNodeTest {
     Node nodeA = nodes.get(0);
     int apiA = nodeA.httpPort();
     JsonObject[] exposure = new JsonObject[1];
-    client
-        .post(apiA, "127.0.0.2", "/api/v1/sessions")
-        .bearerTokenAuthentication(ADMIN_KEY)
-        .sendJsonObject(
-            new JsonObject()
-                .put(
-                    "command",
-                    new JsonArray()
-                        .add("/bin/httpd")
-                        .add("-f")
-                        .add("-p")
-                        .add("8080")
-                        .add("-h")
-                        .add("/www")))
+    Sessions.create(client, apiA, "127.0.0.2", ADMIN_KEY, "exec /bin/httpd -f -p 8080 -h /www")
         .compose(
             r -> {
               ctx.verify(() -> assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(201));
@@ -210,22 +197,16 @@ class CrossNodeTest {
     Node nodeB = nodes.get(1);
     int apiA = nodeA.httpPort();
     String slow = "/api/v1/sessions/%s/proxy/8080/cgi-bin/slow";
-    client
-        .post(apiA, "127.0.0.2", "/api/v1/sessions")
-        .bearerTokenAuthentication(ADMIN_KEY)
-        .sendJsonObject(
-            new JsonObject()
-                .put(
-                    "command",
-                    new JsonArray()
-                        .add("/bin/sh")
-                        .add("-c")
-                        // a page that takes 2 s: in flight while the node drains
-                        .add(
-                            "mkdir -p /www/cgi-bin && printf '#!/bin/sh\\nprintf \"Content-Type:"
-                                + " text/plain\\\\r\\\\n\\\\r\\\\n\"\\nsleep 2\\necho slow done\\n' >"
-                                + " /www/cgi-bin/slow && chmod +x /www/cgi-bin/slow && exec"
-                                + " /bin/httpd -f -p 8080 -h /www")))
+    // a page that takes 2 s: in flight while the node drains
+    Sessions.create(
+            client,
+            apiA,
+            "127.0.0.2",
+            ADMIN_KEY,
+            "mkdir -p /www/cgi-bin && printf '#!/bin/sh\\nprintf \"Content-Type:"
+                + " text/plain\\\\r\\\\n\\\\r\\\\n\"\\nsleep 2\\necho slow done\\n' >"
+                + " /www/cgi-bin/slow && chmod +x /www/cgi-bin/slow && exec"
+                + " /bin/httpd -f -p 8080 -h /www")
         .compose(
             r -> {
               ctx.verify(() -> assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(201));

@@ -164,18 +164,13 @@ class EndToEndTest {
     int api = node.httpPort();
     String apiHost = "127.0.0.1:" + api;
     JsonObject[] exposure = new JsonObject[1];
-    client
-        .post(api, "127.0.0.1", "/api/v1/sessions")
-        .bearerTokenAuthentication(ADMIN_KEY)
-        .sendJsonObject(
-            new JsonObject()
-                .put(
-                    "command",
-                    new JsonArray()
-                        .add("/bin/sh")
-                        .add("-c")
-                        // a web server on 8080, and a raw TCP echo on 9000 for a tcp exposure
-                        .add("/bin/httpd -p 8080 -h /www; exec /bin/nc -ll -p 9000 -e /bin/cat")))
+    // a web server on 8080, and a raw TCP echo on 9000 for a tcp exposure
+    Sessions.create(
+            client,
+            api,
+            "127.0.0.1",
+            ADMIN_KEY,
+            "/bin/httpd -p 8080 -h /www; exec /bin/nc -ll -p 9000 -e /bin/cat")
         .compose(
             r -> {
               ctx.verify(() -> assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(201));
@@ -450,20 +445,14 @@ class EndToEndTest {
     List<Long> arrivals = new ArrayList<>();
     Buffer followed = Buffer.buffer();
     long[] started = {0};
-    client
-        .post(api, "127.0.0.1", "/api/v1/sessions")
-        .bearerTokenAuthentication(ADMIN_KEY)
-        .sendJsonObject(
-            new JsonObject()
-                .put(
-                    "command",
-                    new JsonArray()
-                        .add("/bin/sh")
-                        .add("-c")
-                        // ten lines a second for a minute, then quiet
-                        .add(
-                            "i=0; while [ $i -lt 600 ]; do echo tick $i; i=$((i+1)); sleep 0.1;"
-                                + " done; exec sleep 3600")))
+    // ten lines a second for a minute, then quiet
+    Sessions.create(
+            client,
+            api,
+            "127.0.0.1",
+            ADMIN_KEY,
+            "i=0; while [ $i -lt 600 ]; do echo tick $i; i=$((i+1)); sleep 0.1;"
+                + " done; exec sleep 3600")
         .compose(
             r -> {
               ctx.verify(() -> assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(201));
