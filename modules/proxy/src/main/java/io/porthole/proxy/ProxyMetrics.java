@@ -3,6 +3,8 @@ package io.porthole.proxy;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.http.HttpServerRequest;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -12,6 +14,9 @@ import java.util.concurrent.TimeUnit;
 final class ProxyMetrics {
 
   private final MeterRegistry registry;
+
+  /** One timer per door and status, found without building a meter id per request. */
+  private final Map<String, Timer> timers = new ConcurrentHashMap<>();
 
   ProxyMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -23,12 +28,19 @@ final class ProxyMetrics {
     req.response()
         .bodyEndHandler(
             v ->
-                Timer.builder("porthole.proxy.requests")
-                    .description("Proxied requests by front door and status, to the last byte")
-                    .tag("door", door)
-                    .tag("status", Integer.toString(req.response().getStatusCode()))
-                    .publishPercentileHistogram()
-                    .register(registry)
+                timer(door, req.response().getStatusCode())
                     .record(System.nanoTime() - started, TimeUnit.NANOSECONDS));
+  }
+
+  private Timer timer(String door, int status) {
+    return timers.computeIfAbsent(
+        door + ' ' + status,
+        k ->
+            Timer.builder("porthole.proxy.requests")
+                .description("Proxied requests by front door and status, to the last byte")
+                .tag("door", door)
+                .tag("status", Integer.toString(status))
+                .publishPercentileHistogram()
+                .register(registry));
   }
 }
