@@ -47,10 +47,16 @@ public final class CarryServer {
         vertx.createWebSocketClient(
             new WebSocketClientOptions()
                 .setConnectTimeout(5_000)
+                // each WebSocket is its own connection: Vert.x's default of 50 per endpoint made
+                // the 51st WebSocket to one container port wait forever (found by scripts/bench)
+                .setMaxConnections(MAX_WEBSOCKETS_PER_PORT)
                 .setMaxMessageSize(64 * 1024 * 1024));
     this.tcp =
         vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true).setConnectTimeout(5_000));
   }
+
+  /** WebSockets one sandbox carries to one container port at once. */
+  static final int MAX_WEBSOCKETS_PER_PORT = 10_000;
 
   /** Serves one stream opened by the API side. */
   public void handle(MuxStream stream) {
