@@ -47,7 +47,23 @@ public final class Main implements Runnable {
     if (System.getProperty("hazelcast.logging.type") == null) {
       System.setProperty("hazelcast.logging.type", "slf4j");
     }
-    System.exit(new CommandLine(new Main()).execute(args));
+    int rc = new CommandLine(new Main()).execute(args);
+    CountDownLatch held = hold;
+    if (rc == 0 && held != null) {
+      try {
+        held.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    System.exit(rc);
+  }
+
+  /** A command that must outlive its call (porthole pg): main() waits for {@code done}. */
+  private static volatile CountDownLatch hold;
+
+  static void holdUntil(CountDownLatch done) {
+    hold = done;
   }
 
   @Override

@@ -11,7 +11,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code porthole pg}: the embedded PostgreSQL on its own, in the foreground until SIGTERM, for
  * several nodes to share (scripts/cluster-up): a node's own embedded server would die with it. It
- * prints the URL the nodes take as {@code pg.url} on stdout once it accepts connections.
+ * prints the URL the nodes take as {@code pg.url} on stdout once it accepts connections; main()
+ * then waits until SIGTERM has stopped the server.
  */
 @Command(
     name = "pg",
@@ -33,7 +34,7 @@ final class PgCommand implements Callable<Integer> {
   String user;
 
   @Override
-  public Integer call() throws InterruptedException {
+  public Integer call() {
     EmbeddedPostgres pg = EmbeddedPostgres.create(dataDir.resolve("postgres"), user, port);
     PgSettings settings = pg.start();
     CountDownLatch stopped = new CountDownLatch(1);
@@ -47,7 +48,8 @@ final class PgCommand implements Callable<Integer> {
                 "porthole-pg-stop"));
     System.out.println(settings.uri());
     System.out.flush();
-    stopped.await();
+    // main() waits for the shutdown hook (no thread of ours blocks here)
+    Main.holdUntil(stopped);
     return 0;
   }
 }
