@@ -91,7 +91,7 @@ final class TunnelLoopback {
     String id = Long.toString(ids.incrementAndGet());
     Promise<Multiplexer> opener = openers.computeIfAbsent(id, k -> Promise.promise());
     WebSocketConnectOptions connectOptions =
-        new WebSocketConnectOptions()
+        WebSocketSettings.offerBatching(new WebSocketConnectOptions())
             .setHost(HOST)
             .setPort(server.actualPort())
             .setURI("/tunnel?id=" + id);

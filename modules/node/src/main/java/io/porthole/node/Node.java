@@ -73,7 +73,11 @@ public final class Node {
     }
     String nodeId = Settings.NODE_ID.stringIn(config);
     String role = Settings.ROLE.stringIn(config);
-    VertxOptions options = new VertxOptions();
+    VertxOptions options =
+        new VertxOptions().setPreferNativeTransport(Settings.VERTX_NATIVE_TRANSPORT.boolIn(config));
+    if (Settings.VERTX_EVENT_LOOPS.intIn(config) > 0) {
+      options.setEventLoopPoolSize(Settings.VERTX_EVENT_LOOPS.intIn(config));
+    }
     if (Settings.METRICS_ENABLED.boolIn(config)) {
       // one registry per node (named by its id), so nodes sharing a JVM in tests stay apart
       options.setMetricsOptions(
@@ -106,10 +110,24 @@ public final class Node {
     log.info("starting node {} with role {}", nodeId, role);
     return vertxFuture.compose(
         vertx -> {
+          logTransport(vertx, config);
           Node node = new Node(vertx, config, pg, clusterManager);
           return node.boot(role)
               .recover(err -> node.stop().transform(v -> Future.failedFuture(err)));
         });
+  }
+
+  private static void logTransport(Vertx vertx, JsonObject config) {
+    if (vertx.isNativeTransportEnabled()) {
+      log.info("network transport: native (epoll)");
+    } else if (Settings.VERTX_NATIVE_TRANSPORT.boolIn(config)) {
+      Throwable cause = vertx.unavailableNativeTransportCause();
+      log.info(
+          "network transport: Java NIO (native unavailable: {})",
+          cause == null ? "unknown" : cause.getMessage());
+    } else {
+      log.info("network transport: Java NIO (vertx.native_transport is false)");
+    }
   }
 
   /**

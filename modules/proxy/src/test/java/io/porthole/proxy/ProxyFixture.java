@@ -200,7 +200,7 @@ final class ProxyFixture {
                           404, "not_found", "no session " + session + " port " + port));
             });
     WebSocketConnectOptions options =
-        new WebSocketConnectOptions()
+        WebSocketSettings.offerBatching(new WebSocketConnectOptions())
             .setHost("127.0.0.1")
             .setPort(tunnelServer.actualPort())
             .setURI(TunnelServerConfig.PATH)

@@ -233,6 +233,22 @@ public final class Settings {
           600_000,
           "On SIGTERM, how long in-flight requests may take to finish before they are failed.");
 
+  public static final ConfigKey VERTX_NATIVE_TRANSPORT =
+      ConfigKey.bool(
+          "vertx.native_transport",
+          env("vertx.native_transport"),
+          true,
+          "Use Linux's epoll transport for all sockets when it is available (it ships in the"
+              + " jar for x86-64); false, or another platform, uses Java NIO.");
+  public static final ConfigKey VERTX_EVENT_LOOPS =
+      ConfigKey.integer(
+          "vertx.event_loops",
+          env("vertx.event_loops"),
+          0,
+          0,
+          1024,
+          "Event-loop threads; 0 means Vert.x's default of twice the CPUs this process may use.");
+
   public static final ConfigKey TUNNEL_PORT =
       ConfigKey.integer(
           "tunnel.port",
@@ -267,6 +283,14 @@ public final class Settings {
           List.of("ws://127.0.0.1:8082/api/v1/tunnel"),
           "Tunnel endpoints of API nodes a sandbox dials (ws:// or wss://); the all role dials its"
               + " own first, then these when they are set (to fail over to other nodes).");
+  public static final ConfigKey TUNNEL_MASK_FRAMES =
+      ConfigKey.bool(
+          "tunnel.mask_frames",
+          env("tunnel.mask_frames"),
+          false,
+          "Whether a sandbox masks the WebSocket frames it sends on its tunnels. Porthole's tunnel"
+              + " server takes them either way; turn it on when an intermediary between the two"
+              + " insists on RFC 6455 masking.");
   public static final ConfigKey TUNNEL_CONNECTIONS =
       ConfigKey.integer(
           "tunnel.connections",
@@ -488,11 +512,14 @@ public final class Settings {
           QUOTA_PORTS_PER_OWNER,
           SESSIONS_DEFAULT_CAPACITY,
           SESSIONS_CREATE_TIMEOUT_MS,
+          VERTX_NATIVE_TRANSPORT,
+          VERTX_EVENT_LOOPS,
           TUNNEL_PORT,
           TUNNEL_TLS_CERT,
           TUNNEL_TLS_KEY,
           TUNNEL_TLS_TRUST,
           TUNNEL_URLS,
+          TUNNEL_MASK_FRAMES,
           TUNNEL_CONNECTIONS,
           TUNNEL_MAX_PER_SANDBOX,
           TUNNEL_GRACE_MS,

@@ -79,6 +79,7 @@ public class TunnelClientVerticle extends VerticleBase {
         WebSocketSettings.apply(
             new WebSocketClientOptions().setConnectTimeout(5_000),
             MuxOptions.DEFAULT_MAX_FRAME_PAYLOAD);
+    options.setSendUnmaskedFrames(!cfg.maskFrames());
     if (!cfg.trustFile().isEmpty()) {
       options.setTrustOptions(new PemTrustOptions().addCertPath(cfg.trustFile()));
     }
@@ -117,7 +118,7 @@ public class TunnelClientVerticle extends VerticleBase {
     URI uri = URI.create(url);
     boolean tls = "wss".equals(uri.getScheme());
     WebSocketConnectOptions options =
-        new WebSocketConnectOptions()
+        WebSocketSettings.offerBatching(new WebSocketConnectOptions())
             .setHost(uri.getHost())
             .setPort(uri.getPort() != -1 ? uri.getPort() : tls ? 443 : 80)
             .setURI(uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath())

@@ -23,6 +23,9 @@ public interface FrameCodec {
   /** Size of the fixed frame header in bytes. */
   int HEADER_SIZE = 12;
 
+  /** Where the header's payload length (u32) sits. */
+  int LENGTH_OFFSET = 8;
+
   /** Default (and minimum interoperable) maximum payload of one frame: 64 KiB. */
   int DEFAULT_MAX_FRAME_PAYLOAD = 64 * 1024;
 

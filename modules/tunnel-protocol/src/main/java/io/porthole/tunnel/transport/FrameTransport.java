@@ -18,9 +18,12 @@ import io.vertx.core.http.WebSocketBase;
 public interface FrameTransport {
 
   /**
-   * Adapts a Vert.x WebSocket: each binary WebSocket message is exactly one frame. Must be called
-   * on the WebSocket's own context (inside the server's {@code webSocketHandler} or the client's
-   * {@code connect} callback); inbound messages are held until a frame handler is installed.
+   * Adapts a Vert.x WebSocket. When the handshake negotiated {@link
+   * WebSocketSettings#SUBPROTOCOL_BATCHED}, small frames sent during one event-loop task share one
+   * binary message, and inbound messages may hold several frames; otherwise each binary message is
+   * exactly one frame (protocol version 1's mapping). Must be called on the WebSocket's own context
+   * (inside the server's {@code webSocketHandler} or the client's {@code connect} callback);
+   * inbound messages are held until a frame handler is installed.
    *
    * @throws IllegalStateException if not called on a Vert.x event-loop context
    */
@@ -30,7 +33,8 @@ public interface FrameTransport {
       throw new IllegalStateException(
           "FrameTransport.webSocket must be called on the WebSocket's event-loop context");
     }
-    return new WebSocketFrameTransport(context, webSocket);
+    return new WebSocketFrameTransport(
+        context, webSocket, WebSocketSettings.SUBPROTOCOL_BATCHED.equals(webSocket.subProtocol()));
   }
 
   /** The event-loop context all handlers run on. */

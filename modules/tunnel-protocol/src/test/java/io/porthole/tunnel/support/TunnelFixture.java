@@ -130,10 +130,23 @@ public final class TunnelFixture {
 
   /** Connects a raw WebSocket (no multiplexer) that the server treats as a tunnel. */
   public Future<RawClient> connectRaw() {
+    return connectRaw(false);
+  }
+
+  /**
+   * A raw client offering the batched mapping ({@code true}: several frames per message both ways)
+   * or not (version 1's mapping, one frame per message, which the raw client then insists on).
+   */
+  public Future<RawClient> connectRaw(boolean batched) {
     String id = "raw" + ids.incrementAndGet();
     Promise<ServerSide> serverSide = serverSide(id);
+    WebSocketConnectOptions options =
+        new WebSocketConnectOptions()
+            .setHost("127.0.0.1")
+            .setPort(port())
+            .setURI("/tunnel?id=" + id);
     return client
-        .connect(connectOptions(port(), id))
+        .connect(batched ? WebSocketSettings.offerBatching(options) : options)
         .map(ws -> new RawClient(ws, serverSide.future(), serverOptions.getMaxFramePayload()));
   }
 
@@ -142,7 +155,7 @@ public final class TunnelFixture {
   }
 
   private WebSocketConnectOptions connectOptions(int port, String id) {
-    return new WebSocketConnectOptions()
+    return WebSocketSettings.offerBatching(new WebSocketConnectOptions())
         .setHost("127.0.0.1")
         .setPort(port)
         .setURI("/tunnel?id=" + id);

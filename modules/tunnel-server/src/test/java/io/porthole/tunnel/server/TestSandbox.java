@@ -56,7 +56,7 @@ final class TestSandbox {
 
   Future<Multiplexer> connect(int port, String token) {
     WebSocketConnectOptions options =
-        new WebSocketConnectOptions()
+        WebSocketSettings.offerBatching(new WebSocketConnectOptions())
             .setHost("127.0.0.1")
             .setPort(port)
             .setURI(TunnelServerConfig.PATH)
