@@ -460,6 +460,11 @@ final class Forwarder {
   }
 
   void fail(HttpServerRequest req, Throwable err, String rid, Target target) {
+    if (req.response().closed()) {
+      // the client went away first (its stream was cancelled): nobody to answer, nothing broke
+      log.debug("request {} ended without a client: {}", rid, err.getMessage());
+      return;
+    }
     int status;
     String code;
     String message;
