@@ -299,6 +299,15 @@ public final class Settings {
           1,
           8,
           "How many tunnels a sandbox keeps, each to a different URL when there are several.");
+  public static final ConfigKey TUNNEL_MAX_STREAMS =
+      ConfigKey.integer(
+          "tunnel.max_streams",
+          env("tunnel.max_streams"),
+          16_384,
+          16,
+          1_000_000,
+          "Most streams one tunnel carries at once, both sides (each proxied request, WebSocket or"
+              + " TCP connection is one); beyond it a request is answered 503.");
   public static final ConfigKey TUNNEL_MAX_PER_SANDBOX =
       ConfigKey.integer(
           "tunnel.max_per_sandbox",
@@ -521,6 +530,7 @@ public final class Settings {
           TUNNEL_URLS,
           TUNNEL_MASK_FRAMES,
           TUNNEL_CONNECTIONS,
+          TUNNEL_MAX_STREAMS,
           TUNNEL_MAX_PER_SANDBOX,
           TUNNEL_GRACE_MS,
           TUNNEL_PING_INTERVAL_MS,

@@ -136,7 +136,8 @@ public class TunnelClientVerticle extends VerticleBase {
                   new MuxOptions()
                       .setPingInterval(cfg.pingInterval())
                       .setDeadPeerTimeout(cfg.deadAfter())
-                      .setControlRequestTimeout(cfg.controlTimeout());
+                      .setControlRequestTimeout(cfg.controlTimeout())
+                      .setMaxConcurrentStreams(cfg.maxStreams());
               Multiplexer mux =
                   Multiplexer.create(FrameTransport.webSocket(ws), Role.ACCEPTOR, muxOptions);
               mux.streamHandler(carry::handle);

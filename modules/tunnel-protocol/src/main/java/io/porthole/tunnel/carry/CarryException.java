@@ -1,5 +1,7 @@
 package io.porthole.tunnel.carry;
 
+import io.porthole.tunnel.mux.StreamResetException;
+import io.porthole.tunnel.protocol.ErrorCode;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -29,6 +31,22 @@ public class CarryException extends RuntimeException {
 
   JsonObject toJson() {
     return new JsonObject().put("status", status).put("code", code).put("message", getMessage());
+  }
+
+  /**
+   * What a broken tunnel stream means for the request on it: 503 when the sandbox refused the
+   * stream (its tunnel carries its most streams at once), 502 otherwise.
+   */
+  static CarryException broken(Throwable err) {
+    if (err instanceof CarryException ce) {
+      return ce;
+    }
+    if (err instanceof StreamResetException reset
+        && reset.code() == ErrorCode.REFUSED_STREAM.code()) {
+      return new CarryException(
+          503, "unavailable", "the sandbox refused the tunnel stream: " + err.getMessage());
+    }
+    return new CarryException(502, "bad_gateway", "the tunnel stream broke: " + err.getMessage());
   }
 
   static CarryException fromJson(JsonObject json) {

@@ -101,10 +101,7 @@ public final class HttpOverTunnel {
   }
 
   private static CarryException broken(Throwable err) {
-    if (err instanceof CarryException ce) {
-      return ce;
-    }
-    return new CarryException(502, "bad_gateway", "the tunnel stream broke: " + err.getMessage());
+    return CarryException.broken(err);
   }
 
   /** Sandbox side: performs the exchange against the container at {@code origin}. */

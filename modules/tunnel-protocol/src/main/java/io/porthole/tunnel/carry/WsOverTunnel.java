@@ -57,11 +57,7 @@ public final class WsOverTunnel {
             verdict.tryFail(CarryException.fromJson(r.json()));
           }
         });
-    reader.exceptionHandler(
-        err ->
-            verdict.tryFail(
-                new CarryException(
-                    502, "bad_gateway", "the tunnel stream broke: " + err.getMessage())));
+    reader.exceptionHandler(err -> verdict.tryFail(CarryException.broken(err)));
     reader.endHandler(
         v ->
             verdict.tryFail(

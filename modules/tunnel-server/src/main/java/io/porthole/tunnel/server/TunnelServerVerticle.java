@@ -131,7 +131,8 @@ public class TunnelServerVerticle extends VerticleBase {
                   new MuxOptions()
                       .setPingInterval(cfg.pingInterval())
                       .setDeadPeerTimeout(cfg.deadAfter())
-                      .setControlRequestTimeout(cfg.controlTimeout());
+                      .setControlRequestTimeout(cfg.controlTimeout())
+                      .setMaxConcurrentStreams(cfg.maxStreams());
               Multiplexer mux =
                   Multiplexer.create(FrameTransport.webSocket(ws), Role.OPENER, muxOptions);
               tunnels.attach(sandboxId, instanceId, mux, remote);

@@ -11,6 +11,7 @@ import io.porthole.tunnel.mux.ControlException;
 import io.porthole.tunnel.mux.ControlTimeoutException;
 import io.porthole.tunnel.mux.Multiplexer;
 import io.porthole.tunnel.mux.MuxStream;
+import io.porthole.tunnel.mux.StreamLimitException;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -319,7 +320,22 @@ public final class Tunnels implements TunnelRouter {
   public Future<MuxStream> open(String sandboxId, Buffer metadata) {
     // the stream belongs to the caller (the request's context), not to the tunnel server
     Context caller = Vertx.currentContext();
-    return onContext(() -> tunnelFor(sandboxId).compose(mux -> mux.open(metadata, caller)));
+    return onContext(
+        () ->
+            tunnelFor(sandboxId)
+                .compose(mux -> mux.open(metadata, caller))
+                .recover(
+                    err ->
+                        Future.failedFuture(
+                            err instanceof StreamLimitException limit
+                                ? new PortholeException(
+                                    ErrorCode.UNAVAILABLE,
+                                    "the tunnels of sandbox "
+                                        + sandboxId
+                                        + " to this node carry their most streams at once ("
+                                        + limit.limit()
+                                        + " each, tunnel.max_streams); try again later")
+                                : err)));
   }
 
   @Override

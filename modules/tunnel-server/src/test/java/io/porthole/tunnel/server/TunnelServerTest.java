@@ -93,6 +93,10 @@ class TunnelServerTest {
   }
 
   private Future<Void> deployServer(int port, long graceMs) {
+    return deployServer(port, graceMs, Settings.TUNNEL_MAX_STREAMS.intIn(Settings.defaults()));
+  }
+
+  private Future<Void> deployServer(int port, long graceMs, int maxStreams) {
     tunnels = tunnels == null ? new Tunnels() : tunnels;
     server = new TunnelServerVerticle(tunnels);
     JsonObject config =
@@ -100,7 +104,8 @@ class TunnelServerTest {
             .put(Settings.NODE_ID.name(), "node-a")
             .put(Settings.HTTP_HOST.name(), "127.0.0.1")
             .put(Settings.TUNNEL_PORT.name(), port)
-            .put(Settings.TUNNEL_GRACE_MS.name(), graceMs);
+            .put(Settings.TUNNEL_GRACE_MS.name(), graceMs)
+            .put(Settings.TUNNEL_MAX_STREAMS.name(), maxStreams);
     return vertx
         .deployVerticle(server, new DeploymentOptions().setConfig(config))
         .map(
@@ -269,6 +274,42 @@ class TunnelServerTest {
                           assertThat(registryEvents).contains("connected sbx-1");
                           ctx.completeNow();
                         })));
+  }
+
+  @Test
+  @DisplayName("Beyond tunnel.max_streams open streams, a new one fails as unavailable, naming it")
+  void streamLimit(VertxTestContext ctx) {
+    origins.put("s1:80", SocketAddress.inetSocketAddress(origin.actualPort(), "127.0.0.1"));
+    int limit = 16;
+    List<HttpOverTunnel.Response> held = new ArrayList<>();
+    vertx
+        .undeploy(deployment)
+        .compose(v -> deployServer(0, 2_000, limit))
+        .compose(v -> sandbox("sbx-1", "i1", TOKEN))
+        .compose(
+            s ->
+                Future.all(
+                    java.util.stream.IntStream.range(0, limit)
+                        .mapToObj(i -> http("sbx-1", "s1", 80, "GET", "/sse", null))
+                        .toList()))
+        .compose(
+            all -> {
+              all.<HttpOverTunnel.Response>list().forEach(held::add);
+              return http("sbx-1", "s1", 80, "GET", "/hello", null);
+            })
+        .onComplete(
+            ar ->
+                ctx.verify(
+                    () -> {
+                      assertThat(held).hasSize(limit);
+                      assertThat(ar.failed()).as("the stream beyond the limit").isTrue();
+                      assertThat(ar.cause()).isInstanceOf(PortholeException.class);
+                      assertThat(((PortholeException) ar.cause()).code())
+                          .isEqualTo(ErrorCode.UNAVAILABLE);
+                      assertThat(ar.cause().getMessage()).contains("16 each, tunnel.max_streams");
+                      vertx.eventBus().publish("test.sse.next", "go");
+                      ctx.completeNow();
+                    }));
   }
 
   @Test

@@ -2,6 +2,7 @@ package io.porthole.tunnel.mux.impl;
 
 import io.porthole.tunnel.mux.MuxOptions;
 import io.porthole.tunnel.mux.Role;
+import io.porthole.tunnel.mux.StreamLimitException;
 import io.porthole.tunnel.protocol.ErrorCode;
 import io.porthole.tunnel.protocol.Frame;
 import io.porthole.tunnel.protocol.FrameCodec;
@@ -43,12 +44,12 @@ final class StreamTable {
   /**
    * Allocates the next id and registers a locally opened stream (opener side).
    *
-   * @throws IllegalStateException at the concurrency limit or when ids are exhausted
+   * @throws StreamLimitException at the concurrency limit
+   * @throws IllegalStateException when ids are exhausted
    */
   MuxStreamImpl openLocal(Buffer metadata, Loop owner) {
     if (streams.size() >= options.getMaxConcurrentStreams()) {
-      throw new IllegalStateException(
-          "too many concurrent streams (" + options.getMaxConcurrentStreams() + ")");
+      throw new StreamLimitException(options.getMaxConcurrentStreams());
     }
     if (nextStreamId > FrameCodec.MAX_STREAM_ID) {
       throw new IllegalStateException("stream ids exhausted; open a new tunnel connection");
