@@ -7,10 +7,12 @@ import io.porthole.common.config.Settings;
 import io.porthole.postgres.PgSettings;
 import io.porthole.testkit.TestPostgres;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetClient;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.junit5.Timeout;
@@ -44,6 +46,7 @@ class CrossNodeTest {
   private final List<Node> nodes = new ArrayList<>();
   private Vertx vertx;
   private WebClient client;
+  private NetClient net;
   private String sandboxId;
   private String session;
 
@@ -76,6 +79,7 @@ class CrossNodeTest {
   void start(Vertx vertx, VertxTestContext ctx) throws IOException {
     this.vertx = vertx;
     client = WebClient.create(vertx);
+    net = vertx.createNetClient();
     sandboxId = "sbx-x" + UUID.randomUUID().toString().substring(0, 8);
     PgSettings pg = TestPostgres.freshDatabase();
     int a = freePort();
@@ -157,7 +161,13 @@ class CrossNodeTest {
     Node nodeA = nodes.get(0);
     int apiA = nodeA.httpPort();
     JsonObject[] exposure = new JsonObject[1];
-    Sessions.create(client, apiA, "127.0.0.2", ADMIN_KEY, "exec /bin/httpd -f -p 8080 -h /www")
+    // a web server on 8080, and a raw TCP echo on 9000 for a tcp exposure
+    Sessions.create(
+            client,
+            apiA,
+            "127.0.0.2",
+            ADMIN_KEY,
+            "/bin/httpd -p 8080 -h /www; exec /bin/nc -ll -p 9000 -e /bin/cat")
         .compose(
             r -> {
               ctx.verify(() -> assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(201));
@@ -178,14 +188,53 @@ class CrossNodeTest {
               // port mode: node A listens on the allocated port too, on its own address
               return ok("127.0.0.2", exposure[0].getInteger("allocated_port"), "/");
             })
+        .compose(
+            r -> {
+              ctx.verify(() -> assertThat(r.bodyAsString()).contains(INDEX));
+              // raw TCP on node A's allocated port crosses to B over a connection of its own
+              return client
+                  .post(apiA, "127.0.0.2", "/api/v1/sessions/" + session + "/expose")
+                  .bearerTokenAuthentication(ADMIN_KEY)
+                  .sendJsonObject(new JsonObject().put("port", 9000).put("protocol", "tcp"));
+            })
+        .compose(
+            r -> {
+              ctx.verify(() -> assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(201));
+              int tcpPort = r.bodyAsJsonObject().getInteger("allocated_port");
+              return until(() -> echo("127.0.0.2", tcpPort, "raw bytes across\n"), 50);
+            })
         .onComplete(
             ctx.succeeding(
-                r ->
+                echoed ->
                     ctx.verify(
                         () -> {
-                          assertThat(r.bodyAsString()).contains(INDEX);
+                          assertThat(echoed).isEqualTo("raw bytes across\n");
                           ctx.completeNow();
                         })));
+  }
+
+  /** Writes {@code text} on a raw TCP connection and returns what comes back (bounded: 5 s). */
+  private Future<String> echo(String host, int port, String text) {
+    Promise<String> p = Promise.promise();
+    net.connect(port, host)
+        .onFailure(p::tryFail)
+        .onSuccess(
+            sock -> {
+              Buffer got = Buffer.buffer();
+              long timer = vertx.setTimer(5_000, t -> p.tryFail("no echo within 5 s: " + got));
+              sock.handler(
+                  b -> {
+                    got.appendBuffer(b);
+                    if (got.length() >= text.length()) {
+                      vertx.cancelTimer(timer);
+                      p.tryComplete(got.toString());
+                      sock.close();
+                    }
+                  });
+              sock.closeHandler(v -> p.tryFail("closed after " + got.length() + " bytes"));
+              sock.write(text);
+            });
+    return p.future();
   }
 
   @Test

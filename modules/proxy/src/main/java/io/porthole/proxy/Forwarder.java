@@ -425,15 +425,30 @@ final class Forwarder {
             sandbox,
             StreamTarget.ws(target.sessionId(), target.port(), target.uri(), headers).encode())
         .compose(
-            stream ->
-                WsOverTunnel.awaitVerdict(stream)
-                    .onSuccess(
-                        accepted -> {
-                          Context streamContext = vertx.getOrCreateContext();
-                          requestContext.runOnContext(
-                              v -> upgrade(req, accepted, stream, streamContext));
-                        }))
-        .onFailure(err -> fail(req, err, rid, target));
+            stream -> {
+              // a client that leaves while the app answers the handshake (or another node's hop
+              // connection closing) cancels the stream: the sandbox then closes its connection to
+              // the app
+              req.response().closeHandler(v -> stream.reset());
+              if (req.response().closed()) {
+                stream.reset();
+              }
+              return WsOverTunnel.awaitVerdict(stream)
+                  .onSuccess(
+                      accepted -> {
+                        Context streamContext = vertx.getOrCreateContext();
+                        requestContext.runOnContext(
+                            v -> upgrade(req, accepted, stream, streamContext));
+                      });
+            })
+        .onFailure(
+            err -> {
+              if (req.response().closed()) {
+                log.debug("WebSocket {}: the client left before the upgrade", rid);
+              } else {
+                fail(req, err, rid, target);
+              }
+            });
   }
 
   /**
@@ -446,6 +461,12 @@ final class Forwarder {
       WsOverTunnel.Accepted accepted,
       MuxStream stream,
       Context streamContext) {
+    // from here the bridge carries a close either way
+    req.response().closeHandler(null);
+    if (req.response().closed()) {
+      stream.reset();
+      return;
+    }
     req.toWebSocket()
         .onSuccess(
             ws -> {

@@ -167,14 +167,7 @@ final class PortListeners {
                                     return (Void) null;
                                   });
                         }
-                        return hop.connectTcp(route, t, client, rid)
-                            .map(
-                                remote -> {
-                                  sock.pipeTo(remote);
-                                  remote.pipeTo(sock);
-                                  sock.resume();
-                                  return (Void) null;
-                                });
+                        return hop.bridgeTcp(sock, route, t, client, rid);
                       });
             })
         .onFailure(

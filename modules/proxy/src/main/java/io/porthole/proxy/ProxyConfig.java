@@ -13,7 +13,8 @@ record ProxyConfig(
     Set<String> trustedProxies,
     String internalHost,
     int internalPort,
-    long responseHeaderTimeoutMs) {
+    long responseHeaderTimeoutMs,
+    long hopWaitTimeoutMs) {
 
   static ProxyConfig from(JsonObject config) {
     return new ProxyConfig(
@@ -23,7 +24,8 @@ record ProxyConfig(
         Set.copyOf(Settings.PROXY_TRUSTED_PROXIES.listIn(config)),
         Settings.CLUSTER_HOST.stringIn(config),
         Settings.PROXY_INTERNAL_PORT.intIn(config),
-        Settings.PROXY_RESPONSE_HEADER_TIMEOUT_MS.longIn(config));
+        Settings.PROXY_RESPONSE_HEADER_TIMEOUT_MS.longIn(config),
+        Settings.PROXY_HOP_WAIT_TIMEOUT_MS.longIn(config));
   }
 
   /**

@@ -1,6 +1,8 @@
 package io.porthole.proxy;
 
+import io.micrometer.core.instrument.Gauge;
 import io.porthole.common.Addresses;
+import io.porthole.common.Meters;
 import io.porthole.tunnel.server.Tunnels;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -42,7 +44,11 @@ public class ProxyVerticle extends VerticleBase {
     return internalSecret()
         .compose(
             secret -> {
-              hop = new InternalHop(vertx, secret, lookups::forgetRoute);
+              hop = new InternalHop(vertx, secret, cfg.hopWaitTimeoutMs(), lookups::forgetRoute);
+              Gauge.builder("porthole.proxy.hop.streams", hop, InternalHop::openStreams)
+                  .description(
+                      "WebSockets and TCP streams carried to other nodes, a connection each")
+                  .register(Meters.of(cfg.nodeId()));
               BrowserTokens tokens = new BrowserTokens(secret, Clock.systemUTC());
               vertx
                   .eventBus()
@@ -128,5 +134,10 @@ public class ProxyVerticle extends VerticleBase {
   /** For tests: the internal endpoint's port. */
   public int internalPort() {
     return internal.actualPort();
+  }
+
+  /** For tests: WebSockets and TCP streams this node carries to other nodes now. */
+  int hopStreams() {
+    return hop.openStreams();
   }
 }

@@ -235,6 +235,56 @@ final class ProxyFixture {
             });
   }
 
+  // ---- a second node: it holds no tunnel and hands requests to this one over the internal hop
+
+  private final ProxyFrontDoor entryDoor = new ProxyFrontDoor();
+  private ProxyVerticle entryProxy;
+  private HttpServer entryApi;
+
+  /**
+   * Starts an entry node next to this one (call after {@link #start}): its own proxy, front door
+   * and API server, no tunnel; routes name this node's internal endpoint, so everything it proxies
+   * crosses the hop. {@code overrides} are settings of its own (e.g. the hop's wait).
+   */
+  Future<Void> startEntryNode(JsonObject overrides) {
+    JsonObject config =
+        Settings.defaults()
+            .put(Settings.NODE_ID.name(), "node-entry")
+            .put(Settings.HTTP_HOST.name(), "127.0.0.1")
+            .put(Settings.HTTP_PORT.name(), 0)
+            .put(Settings.PROXY_INTERNAL_PORT.name(), 0)
+            .put(Settings.DEV_SUBDOMAIN.name(), DOMAIN)
+            .put(Settings.CLUSTER_HOST.name(), "127.0.0.1")
+            .mergeIn(overrides);
+    entryProxy = new ProxyVerticle(new Tunnels(), entryDoor);
+    entryApi =
+        vertx
+            .createHttpServer(
+                new HttpServerOptions().setTcpNoDelay(true).setMaxHeaderSize(16 * 1024))
+            .invalidRequestHandler(Errors::invalidRequest)
+            .requestHandler(
+                req -> {
+                  if (entryDoor.claims(req)) {
+                    entryDoor.handle(req);
+                  } else {
+                    req.response().setStatusCode(404).end(NOT_CLAIMED);
+                  }
+                });
+    return vertx
+        .deployVerticle(entryProxy, new DeploymentOptions().setConfig(config))
+        .compose(id -> entryApi.listen(0, "127.0.0.1"))
+        .mapEmpty();
+  }
+
+  int entryPort() {
+    return entryApi.actualPort();
+  }
+
+  /** WebSockets and TCP streams the entry node carries to this one now. */
+  int entryHopStreams() {
+    return entryProxy.hopStreams();
+  }
+
   Future<Void> stop() {
     return (sandboxMux == null
             ? Future.<Void>succeededFuture()

@@ -475,6 +475,16 @@ public final class Settings {
           86_400_000,
           "Default wait for an app's response head before a 504 (an exposure's policy overrides; 0"
               + " waits forever).");
+  public static final ConfigKey PROXY_HOP_WAIT_TIMEOUT_MS =
+      ConfigKey.integer(
+          "proxy.hop_wait_timeout_ms",
+          env("proxy.hop_wait_timeout_ms"),
+          10_000,
+          100,
+          600_000,
+          "How long a request handed to the node holding the tunnel waits for a connection to it (a"
+              + " free one of the 64 pooled connections ordinary requests share, or a new one of its"
+              + " own for a WebSocket or raw TCP) before a 503.");
 
   public static final List<ConfigKey> ALL =
       List.of(
@@ -541,7 +551,8 @@ public final class Settings {
           SANDBOX_TOKEN,
           PROXY_TRUSTED_PROXIES,
           PROXY_INTERNAL_PORT,
-          PROXY_RESPONSE_HEADER_TIMEOUT_MS);
+          PROXY_RESPONSE_HEADER_TIMEOUT_MS,
+          PROXY_HOP_WAIT_TIMEOUT_MS);
 
   private static final Map<String, ConfigKey> BY_NAME =
       ALL.stream().collect(Collectors.toMap(ConfigKey::name, Function.identity()));

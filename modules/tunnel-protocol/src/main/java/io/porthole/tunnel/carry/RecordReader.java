@@ -11,7 +11,9 @@ import io.vertx.core.streams.ReadStream;
  *
  * <p>A new reader starts paused (so nothing is lost before its handlers are set): call {@link
  * #resume()} or pipe it. The end is delivered once everything before it was, and never while paused
- * or before an end handler is set.
+ * or before an end handler is set. A failure of the underlying stream that came before the
+ * exception handler was set (a stream reset while its reader was being made) is delivered when it
+ * is set.
  */
 public final class RecordReader implements ReadStream<Record> {
 
@@ -28,6 +30,7 @@ public final class RecordReader implements ReadStream<Record> {
   private boolean ended;
   private boolean endDelivered;
   private boolean failed;
+  private Throwable failure;
   private Handler<Record> handler;
   private Handler<Void> endHandler;
   private Handler<Throwable> exceptionHandler;
@@ -148,8 +151,16 @@ public final class RecordReader implements ReadStream<Record> {
       return;
     }
     failed = true;
+    failure = t;
+    deliverFailure();
+  }
+
+  /** Once: a failure that came before the exception handler waits for it. */
+  private void deliverFailure() {
     Handler<Throwable> h = exceptionHandler;
-    if (h != null) {
+    Throwable t = failure;
+    if (h != null && t != null) {
+      failure = null;
       h.handle(t);
     }
   }
@@ -170,6 +181,7 @@ public final class RecordReader implements ReadStream<Record> {
   @Override
   public RecordReader exceptionHandler(Handler<Throwable> handler) {
     this.exceptionHandler = handler;
+    deliverFailure();
     return this;
   }
 
