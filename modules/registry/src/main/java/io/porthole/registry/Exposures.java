@@ -214,7 +214,13 @@ public final class Exposures {
             rows ->
                 rows.size() == 0
                     ? Failures.<JsonObject>fail(ErrorCode.CONFLICT, gone)
-                    : pool.withConnection(c -> find(c, id, port)),
+                    : pool.withConnection(c -> find(c, id, port))
+                        // an unexpose may also come between the update and this read
+                        .compose(
+                            found ->
+                                found == null
+                                    ? Failures.<JsonObject>fail(ErrorCode.CONFLICT, gone)
+                                    : Future.succeededFuture(found)),
             err -> {
               ErrorCode code = Failures.codeOf(err);
               ErrorCode reported = code == ErrorCode.NOT_FOUND ? ErrorCode.CONFLICT : code;
