@@ -65,7 +65,10 @@ public final class Node {
     this.cluster = cluster;
   }
 
-  /** Starts a node from a loaded, validated configuration. */
+  /**
+   * Starts a node from a loaded, validated configuration. Call it from main or a worker thread, not
+   * an event loop: it reads the cluster configuration before it has a Vert.x to hand that to.
+   */
   public static Future<Node> start(JsonObject loaded) {
     JsonObject config = loaded.copy();
     if (Settings.NODE_ID.stringIn(config).isEmpty()) {

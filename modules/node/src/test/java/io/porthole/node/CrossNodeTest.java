@@ -85,18 +85,20 @@ class CrossNodeTest {
     int a = freePort();
     int b = freePort();
     List<Integer> members = List.of(a, b);
-    Node.start(config("api", "127.0.0.2", a, members, pg))
+    Nodes.start(vertx, () -> config("api", "127.0.0.2", a, members, pg))
         .compose(
             nodeA -> {
               nodes.add(nodeA);
               // B's sandbox dials B first; A is where it goes when B drains
-              return Node.start(
-                  config("all", "127.0.0.3", b, members, pg)
-                      .put(
-                          Settings.TUNNEL_URLS.name(),
-                          new JsonArray()
-                              .add("ws://127.0.0.2:" + nodeA.tunnelPort() + "/api/v1/tunnel"))
-                      .put(Settings.TUNNEL_CONNECTIONS.name(), 1));
+              return Nodes.start(
+                  vertx,
+                  () ->
+                      config("all", "127.0.0.3", b, members, pg)
+                          .put(
+                              Settings.TUNNEL_URLS.name(),
+                              new JsonArray()
+                                  .add("ws://127.0.0.2:" + nodeA.tunnelPort() + "/api/v1/tunnel"))
+                          .put(Settings.TUNNEL_CONNECTIONS.name(), 1));
             })
         .compose(
             nodeB -> {

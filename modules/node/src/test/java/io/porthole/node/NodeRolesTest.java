@@ -17,6 +17,7 @@ import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -28,11 +29,13 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class NodeRolesTest {
 
   private final List<Node> nodes = new ArrayList<>();
+  private Vertx vertx;
   private WebClient client;
   private String clusterName;
 
   @BeforeEach
   void setUp(Vertx vertx) {
+    this.vertx = vertx;
     client = WebClient.create(vertx);
     clusterName = "test-" + UUID.randomUUID();
   }
@@ -71,8 +74,8 @@ class NodeRolesTest {
             .mergeIn(overrides));
   }
 
-  private Future<Node> start(JsonObject config) {
-    return Node.start(config).onSuccess(nodes::add);
+  private Future<Node> start(Supplier<JsonObject> config) {
+    return Nodes.start(vertx, config).onSuccess(nodes::add);
   }
 
   private Future<JsonObject> readyz(Node node) {
@@ -109,7 +112,7 @@ class NodeRolesTest {
   @DisplayName("Role api runs the registry and the API, and is ready with postgres and cluster UP")
   void apiRole(VertxTestContext ctx) throws IOException {
     int port = freePort();
-    start(config("api", port, List.of(port)))
+    start(() -> config("api", port, List.of(port)))
         .compose(
             node -> {
               ctx.verify(
@@ -149,7 +152,7 @@ class NodeRolesTest {
     int apiPort = freePort();
     int sandboxPort = freePort();
     List<Integer> members = List.of(apiPort, sandboxPort);
-    start(config("api", apiPort, members))
+    start(() -> config("api", apiPort, members))
         .compose(
             api ->
                 api.vertx()
@@ -160,20 +163,21 @@ class NodeRolesTest {
         .compose(
             token ->
                 start(
-                    config(
-                        "sandbox",
-                        sandboxPort,
-                        members,
-                        new JsonObject()
-                            .put(Settings.SANDBOX_ID.name(), "sbx-roles")
-                            .put(Settings.SANDBOX_TOKEN.name(), token.body().getString("token"))
-                            .put(
-                                Settings.TUNNEL_URLS.name(),
-                                new JsonArray()
-                                    .add(
-                                        "ws://127.0.0.1:"
-                                            + nodes.get(0).tunnelPort()
-                                            + "/api/v1/tunnel")))))
+                    () ->
+                        config(
+                            "sandbox",
+                            sandboxPort,
+                            members,
+                            new JsonObject()
+                                .put(Settings.SANDBOX_ID.name(), "sbx-roles")
+                                .put(Settings.SANDBOX_TOKEN.name(), token.body().getString("token"))
+                                .put(
+                                    Settings.TUNNEL_URLS.name(),
+                                    new JsonArray()
+                                        .add(
+                                            "ws://127.0.0.1:"
+                                                + nodes.get(0).tunnelPort()
+                                                + "/api/v1/tunnel")))))
         .compose(
             sandbox -> {
               ctx.verify(
@@ -212,7 +216,7 @@ class NodeRolesTest {
   void allStandalone(VertxTestContext ctx) throws IOException {
     JsonObject config =
         config("all", freePort(), List.of(1)).put(Settings.CLUSTER_ENABLED.name(), false);
-    start(config)
+    start(() -> config)
         .compose(
             node -> {
               ctx.verify(
@@ -251,7 +255,7 @@ class NodeRolesTest {
         config("api", freePort(), List.of(1))
             .put(Settings.CLUSTER_ENABLED.name(), false)
             .put(Settings.PG_URL.name(), "postgresql://porthole:x@127.0.0.1:1/porthole");
-    Node.start(config).onComplete(ctx.failing(err -> ctx.completeNow()));
+    Nodes.start(vertx, () -> config).onComplete(ctx.failing(err -> ctx.completeNow()));
   }
 
   @Test
@@ -260,8 +264,8 @@ class NodeRolesTest {
     int a = freePort();
     int b = freePort();
     List<Integer> members = List.of(a, b);
-    start(config("api", a, members))
-        .compose(first -> start(config("api", b, members)))
+    start(() -> config("api", a, members))
+        .compose(first -> start(() -> config("api", b, members)))
         .compose(
             second -> {
               nodes.remove(second);

@@ -68,6 +68,17 @@ class SandboxRegistryTest {
     }
   }
 
+  /** Runs checks that read the database with JDBC on a worker: never on the event loop. */
+  private static Future<Void> verifyOnWorker(
+      Vertx vertx, VertxTestContext ctx, VertxTestContext.ExecutionBlock checks) {
+    return vertx.executeBlocking(
+        () -> {
+          ctx.verify(checks);
+          return null;
+        },
+        false);
+  }
+
   private static Future<JsonObject> ask(Vertx vertx, String address, JsonObject body) {
     return vertx.eventBus().<JsonObject>request(address, body).map(m -> m.body());
   }
@@ -87,18 +98,22 @@ class SandboxRegistryTest {
                     .map(ok -> issued.getString("token")))
         .compose(
             token -> {
-              ctx.verify(
-                  () -> {
-                    assertThat(token).startsWith("pht_").hasSizeGreaterThan(40);
-                    assertThat(column("SELECT token_hash FROM sandboxes WHERE id = 'sbx-tok'"))
-                        .containsExactly(ApiKeys.hash(token));
-                    assertThat(column("SELECT action FROM audit_log WHERE subject = 'sbx-tok'"))
-                        .containsExactly("sandbox.issue_token");
-                  });
-              return ask(
-                  vertx,
-                  Addresses.REGISTRY_SANDBOX_AUTHENTICATE,
-                  who.copy().put("token", token + "x").put("instance_id", "i1"));
+              return verifyOnWorker(
+                      vertx,
+                      ctx,
+                      () -> {
+                        assertThat(token).startsWith("pht_").hasSizeGreaterThan(40);
+                        assertThat(column("SELECT token_hash FROM sandboxes WHERE id = 'sbx-tok'"))
+                            .containsExactly(ApiKeys.hash(token));
+                        assertThat(column("SELECT action FROM audit_log WHERE subject = 'sbx-tok'"))
+                            .containsExactly("sandbox.issue_token");
+                      })
+                  .compose(
+                      checked ->
+                          ask(
+                              vertx,
+                              Addresses.REGISTRY_SANDBOX_AUTHENTICATE,
+                              who.copy().put("token", token + "x").put("instance_id", "i1")));
             })
         .onComplete(
             ctx.failing(
@@ -116,55 +131,72 @@ class SandboxRegistryTest {
   @DisplayName(
       "Sessions turn sandbox_lost only when the sandbox's last tunnel closes, and run again when"
           + " it reconnects")
-  void lostAndFound(Vertx vertx, VertxTestContext ctx) throws SQLException {
+  void lostAndFound(Vertx vertx, VertxTestContext ctx) {
     JsonObject a = new JsonObject().put("sandbox_id", "sbx-ha").put("instance_id", "i1");
     ask(vertx, Addresses.REGISTRY_SANDBOX_CONNECTED, a.copy().put("node_id", "n1"))
         .compose(
             v -> ask(vertx, Addresses.REGISTRY_SANDBOX_CONNECTED, a.copy().put("node_id", "n2")))
         .compose(
-            v -> {
-              try {
-                sql(
-                    "INSERT INTO sessions (id, owner, sandbox_id, status) VALUES"
-                        + " ('ses_lost', 'o', 'sbx-ha', 'running'),"
-                        + " ('ses_done', 'o', 'sbx-ha', 'ended')");
-              } catch (SQLException e) {
-                return Future.failedFuture(e);
-              }
-              // the tunnel server says "" when every tunnel of the sandbox on that node is gone
-              return ask(
-                  vertx,
-                  Addresses.REGISTRY_SANDBOX_DISCONNECTED,
-                  a.copy().put("node_id", "n1").put("instance_id", ""));
-            })
+            v ->
+                vertx.executeBlocking(
+                    () -> {
+                      sql(
+                          "INSERT INTO sessions (id, owner, sandbox_id, status) VALUES"
+                              + " ('ses_lost', 'o', 'sbx-ha', 'running'),"
+                              + " ('ses_done', 'o', 'sbx-ha', 'ended')");
+                      return null;
+                    },
+                    false))
         .compose(
-            v -> {
-              ctx.verify(
-                  () ->
-                      assertThat(column("SELECT status FROM sessions WHERE id = 'ses_lost'"))
-                          .containsExactly("running"));
-              return ask(
-                  vertx, Addresses.REGISTRY_SANDBOX_DISCONNECTED, a.copy().put("node_id", "n2"));
-            })
+            // the tunnel server says "" when every tunnel of the sandbox on that node is gone
+            v ->
+                ask(
+                    vertx,
+                    Addresses.REGISTRY_SANDBOX_DISCONNECTED,
+                    a.copy().put("node_id", "n1").put("instance_id", "")))
         .compose(
-            gone -> {
-              ctx.verify(
-                  () -> {
-                    assertThat(gone.getJsonArray("lost_sessions")).containsExactly("ses_lost");
-                    assertThat(column("SELECT status FROM sessions ORDER BY id"))
-                        .containsExactly("ended", "sandbox_lost");
-                    assertThat(column("SELECT status_detail FROM sessions WHERE id = 'ses_lost'"))
-                        .singleElement()
-                        .asString()
-                        .contains("sbx-ha");
-                  });
-              return ask(
-                  vertx, Addresses.REGISTRY_SANDBOX_CONNECTED, a.copy().put("node_id", "n3"));
-            })
+            v ->
+                verifyOnWorker(
+                        vertx,
+                        ctx,
+                        () ->
+                            assertThat(column("SELECT status FROM sessions WHERE id = 'ses_lost'"))
+                                .containsExactly("running"))
+                    .compose(
+                        checked ->
+                            ask(
+                                vertx,
+                                Addresses.REGISTRY_SANDBOX_DISCONNECTED,
+                                a.copy().put("node_id", "n2"))))
+        .compose(
+            gone ->
+                verifyOnWorker(
+                        vertx,
+                        ctx,
+                        () -> {
+                          assertThat(gone.getJsonArray("lost_sessions"))
+                              .containsExactly("ses_lost");
+                          assertThat(column("SELECT status FROM sessions ORDER BY id"))
+                              .containsExactly("ended", "sandbox_lost");
+                          assertThat(
+                                  column(
+                                      "SELECT status_detail FROM sessions WHERE id = 'ses_lost'"))
+                              .singleElement()
+                              .asString()
+                              .contains("sbx-ha");
+                        })
+                    .compose(
+                        checked ->
+                            ask(
+                                vertx,
+                                Addresses.REGISTRY_SANDBOX_CONNECTED,
+                                a.copy().put("node_id", "n3"))))
         .onComplete(
             ctx.succeeding(
                 v ->
-                    ctx.verify(
+                    verifyOnWorker(
+                        vertx,
+                        ctx,
                         () -> {
                           assertThat(column("SELECT status FROM sessions ORDER BY id"))
                               .containsExactly("ended", "running");

@@ -44,7 +44,7 @@ public class SandboxSupervisorVerticle extends VerticleBase implements SandboxEn
             ContainerRuntime.docker(c.dockerHost(), Duration.ofSeconds(3), Duration.ofSeconds(30)));
   }
 
-  /** With a runtime factory, so tests can supply a fake engine. */
+  /** With a runtime factory (called on a worker thread), so tests can supply a fake engine. */
   public SandboxSupervisorVerticle(
       HealthChecks health, Function<SandboxConfig, ContainerRuntime> runtimes) {
     this.health = health;
@@ -58,7 +58,12 @@ public class SandboxSupervisorVerticle extends VerticleBase implements SandboxEn
     } catch (ConfigException e) {
       return Future.failedFuture(e);
     }
-    runtime = runtimes.apply(cfg);
+    // building docker-java's clients reads the Docker config files and sets TLS up: a worker's job
+    return vertx.executeBlocking(() -> runtimes.apply(cfg), false).compose(this::startWith);
+  }
+
+  private Future<?> startWith(ContainerRuntime started) {
+    runtime = started;
     SessionContainers containers = new SessionContainers(runtime, cfg);
     monitor = new EngineMonitor(vertx, runtime, containers);
     commands = new SandboxCommands(vertx, containers);

@@ -39,13 +39,14 @@ class ConcurrentStreamsTest {
   void concurrentEcho(Vertx vertx, VertxTestContext testContext) {
     MuxOptions options = new MuxOptions().setMaxConcurrentStreams(STREAMS + 96);
     TunnelFixture fixture = new TunnelFixture(vertx, options, options);
+    List<Buffer> payloads = payloads();
     long started = System.nanoTime();
     fixture
         .start()
         .compose(f -> f.connect(stream -> stream.pipeTo(stream)))
         .compose(
             tunnel ->
-                echoAll(tunnel)
+                echoAll(tunnel, payloads)
                     .compose(
                         mismatches ->
                             Conditions.eventually(
@@ -71,14 +72,23 @@ class ConcurrentStreamsTest {
                         })));
   }
 
-  /** Opens every stream at once; yields the ids whose echo differed from what was sent. */
-  private static Future<List<Integer>> echoAll(Tunnel tunnel) {
+  /** 8 MiB of random payloads, made before the test starts rather than on its event loop. */
+  private static List<Buffer> payloads() {
     Random random = new Random(42);
-    List<Future<Integer>> results = new ArrayList<>(STREAMS);
+    List<Buffer> out = new ArrayList<>(STREAMS);
     for (int i = 0; i < STREAMS; i++) {
       byte[] bytes = new byte[PAYLOAD];
       random.nextBytes(bytes);
-      Buffer payload = Buffer.buffer(bytes);
+      out.add(Buffer.buffer(bytes));
+    }
+    return out;
+  }
+
+  /** Opens every stream at once; yields the ids whose echo differed from what was sent. */
+  private static Future<List<Integer>> echoAll(Tunnel tunnel, List<Buffer> payloads) {
+    List<Future<Integer>> results = new ArrayList<>(STREAMS);
+    for (int i = 0; i < STREAMS; i++) {
+      Buffer payload = payloads.get(i);
       JsonObject meta = new JsonObject().put("index", i);
       results.add(
           tunnel.opener().open(meta.toBuffer()).compose(stream -> echoOnce(stream, payload)));
