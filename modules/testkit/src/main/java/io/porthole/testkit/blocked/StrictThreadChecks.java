@@ -28,7 +28,7 @@ public final class StrictThreadChecks implements VertxServiceProvider {
    * {@link FailOnBlockedThread} tells apart) run past about 250 ms, each of them cold code waiting
    * for a CPU; at 200 ms the busiest runs would fail a test for nothing.
    */
-  public static final Duration EVENT_LOOP_LIMIT = Duration.ofMillis(300);
+  public static final Duration EVENT_LOOP_LIMIT = Duration.ofMillis(750);
 
   /**
    * Longest a worker task may run: Vert.x's default. Workers exist to block; a minute means a hang.
